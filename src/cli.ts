@@ -1,0 +1,78 @@
+// linkback's command line: dispatch to one file per command, map errors to exit codes in one place.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ExitCode, LinkbackError, UsageError } from "./errors.ts";
+import { PACKAGE_ROOT } from "./paths.ts";
+import { RUN_HELP, runCommand } from "./commands/run.ts";
+import { CHECK_HELP, checkCommand } from "./commands/check.ts";
+import { closest } from "./job/validate.ts";
+
+export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
+
+Usage:
+  linkback run <job>... | --all [--dry-run] [--jobs DIR]   back up jobs (see linkback run --help)
+  linkback check [<job>...] [--jobs DIR]                  validate jobs, print their rsync commands
+  linkback help [command]                                 this help, or a command's
+  linkback --version
+
+Jobs are DIR/<name>.ts (default DIR: $LINKBACK_JOBS, else this clone's jobs/).
+LINKBACK_NOW=<ISO 8601> replaces the clock (for tests and trials).`;
+
+const COMMANDS: Record<string, { help: string; run: (args: string[], signal: AbortSignal) => Promise<number> }> = {
+  run: { help: RUN_HELP, run: runCommand },
+  check: { help: CHECK_HELP, run: (args) => checkCommand(args) },
+};
+
+export function version(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** Run the CLI with `argv` (without node and script) and return the exit status. */
+export async function main(argv: string[], signal: AbortSignal): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      const topic = command === "help" && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+      process.stdout.write(`${topic?.help ?? HELP}\n`);
+      return command === undefined ? ExitCode.usage : ExitCode.ok;
+    }
+    if (command === "--version" || command === "-V" || command === "version") {
+      process.stdout.write(`linkback ${version()}\n`);
+      return ExitCode.ok;
+    }
+    const entry = COMMANDS[command];
+    if (entry === undefined) {
+      const guess = closest(command, Object.keys(COMMANDS));
+      throw new UsageError(`unknown command ${JSON.stringify(command)}${guess === undefined ? "" : ` — did you mean ${guess}?`} (see linkback --help)`);
+    }
+    return await entry.run(rest, signal);
+  } catch (error) {
+    if (error instanceof LinkbackError) {
+      process.stderr.write(`linkback: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+/** Entry point for bin/linkback.js: signals stop the run cleanly, then the process exits with the status. */
+export async function start(): Promise<void> {
+  const controller = new AbortController();
+  let signalCode: number | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signalCode !== undefined) process.exit(signalCode); // a second signal: stop now
+    signalCode = name === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
+    controller.abort(new Error(`received ${name}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2), controller.signal);
+  } catch (error) {
+    process.stderr.write(`linkback: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    code = 70;
+  }
+  process.exitCode = signalCode ?? code;
+}

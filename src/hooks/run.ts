@@ -1,0 +1,97 @@
+// Run a pre/after/fail hook: a shell string, an argv array, an async function, or remote()/notify() over SSH.
+// Each has a timeout; command hooks get the run's facts as LINKBACK_* variables.
+import { execa } from "execa";
+import type { Hook, HookContext, Job } from "../job/types.ts";
+import { sourceHost } from "../job/source.ts";
+import { sshArgv } from "../job/ssh.ts";
+import { messageOf } from "../errors.ts";
+
+/** Seconds a hook may run when the job does not say. */
+export const DEFAULT_HOOK_TIMEOUT = 60;
+
+export type HookResult = { ok: true } | { ok: false; error: string };
+
+/** Run one hook to completion. Never throws: a broken hook is a result, logged by the caller. */
+export async function runHook(hook: Hook, job: Job, context: HookContext, cancelSignal?: AbortSignal): Promise<HookResult> {
+  const timeoutSeconds = (typeof hook === "object" && "kind" in hook ? hook.timeout : undefined) ?? job.hooks.timeout ?? DEFAULT_HOOK_TIMEOUT;
+  try {
+    if (typeof hook === "function") {
+      await withTimeout(Promise.resolve(hook({ ...context })), timeoutSeconds);
+      return { ok: true };
+    }
+    const [file, args, shell] = commandOf(hook, job);
+    const subprocess = execa(file, args, {
+      shell,
+      env: hookEnvironment(context),
+      stdin: "ignore",
+      buffer: false,
+      reject: false,
+      timeout: timeoutSeconds * 1000,
+      forceKillAfterDelay: 2000,
+      ...(cancelSignal === undefined ? {} : { cancelSignal }),
+    });
+    const tail = collectTail(subprocess.stderr, subprocess.stdout);
+    const result = await subprocess;
+    if (result.timedOut) return { ok: false, error: `timed out after ${timeoutSeconds} s` };
+    if (result.isCanceled) return { ok: false, error: "stopped by a signal" };
+    if (result.failed) {
+      const output = tail().trim();
+      const why = result.exitCode === undefined ? result.shortMessage : `exit status ${result.exitCode}`;
+      return { ok: false, error: `${why}${output === "" ? "" : `: ${output}`}` };
+    }
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: messageOf(error) };
+  }
+}
+
+/** How a hook is shown in logs and dry runs. */
+export function describeHook(hook: Hook, job: Job): string {
+  if (typeof hook === "function") return `function ${hook.name || "(anonymous)"}`;
+  const [file, args, shell] = commandOf(hook, job);
+  return shell ? `sh -c ${JSON.stringify(file)}` : [file, ...args].join(" ");
+}
+
+function commandOf(hook: Exclude<Hook, Function>, job: Job): [string, string[], boolean] {
+  if (typeof hook === "string") return [hook, [], true];
+  if (Array.isArray(hook)) return [hook[0]!, hook.slice(1), false];
+  const remote = hook as { command: string };
+  const host = sourceHost(job.source);
+  if (host === undefined) throw new Error(`remote hook needs an ssh source (user@host:/path), not ${job.source}`);
+  const [ssh, ...options] = sshArgv(job.ssh);
+  return [ssh!, [...options, host, remote.command], false];
+}
+
+/** The LINKBACK_* variables command hooks receive (on top of linkback's own environment). */
+export function hookEnvironment(context: HookContext): Record<string, string> {
+  return {
+    LINKBACK_JOB: context.job,
+    LINKBACK_SNAPSHOT: context.snapshot,
+    LINKBACK_STATUS: context.status,
+    LINKBACK_EXIT_CODE: context.exitCode === undefined ? "" : String(context.exitCode),
+    LINKBACK_ERROR: context.error ?? "",
+    LINKBACK_DURATION_MS: String(Math.round(context.durationMs)),
+  };
+}
+
+function collectTail(...streams: (NodeJS.ReadableStream | null | undefined)[]): () => string {
+  let text = "";
+  for (const stream of streams) {
+    stream?.on("data", (chunk: Buffer | string) => {
+      text = (text + chunk.toString()).slice(-500);
+    });
+  }
+  return () => text.replaceAll(/\s+/g, " ");
+}
+
+async function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${seconds} s`)), seconds * 1000);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

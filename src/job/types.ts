@@ -1,0 +1,84 @@
+// The shape of a job file (`jobs/<machine>.ts`): what users write, and what the runner works from.
+
+/** Structured SSH settings; turned into rsync's `--rsh` and used by `remote()` hooks. */
+export interface SshOptions {
+  /** Private key (`ssh -i`). Must exist. */
+  identityFile?: string;
+  /** known_hosts file (`-o UserKnownHostsFile=`). Host checking stays on. */
+  knownHostsFile?: string;
+  /** Port of the remote sshd. */
+  port?: number;
+  /** Extra `-o` options, e.g. `{ ConnectTimeout: "10" }`. */
+  options?: Record<string, string | number>;
+  /** The ssh program (default `ssh`). */
+  command?: string;
+}
+
+/** What a hook learns about the run. Command hooks get the same as `LINKBACK_*` variables. */
+export interface HookContext {
+  /** Job name (the job file's name without `.ts`). */
+  job: string;
+  /** Snapshot name this run makes, e.g. `univac-2026-11-22`. */
+  snapshot: string;
+  /** `pending` for pre, `ok` for after, `failed` for fail. */
+  status: "pending" | "ok" | "failed";
+  /** rsync's exit code, when rsync ran. */
+  exitCode?: number | undefined;
+  /** Why the run failed (fail hook only). */
+  error?: string | undefined;
+  /** Milliseconds since the run started. */
+  durationMs: number;
+}
+
+/** A command run on the source host over the job's SSH settings (see `remote()`). */
+export interface RemoteHook {
+  readonly kind: "remote";
+  /** Shell command line, run by the remote user's shell. */
+  readonly command: string;
+  /** Seconds before the hook is stopped. */
+  readonly timeout?: number;
+}
+
+/** A hook: a shell command line, an argv array (no shell), an async function, or `remote()`/`notify()`. */
+export type Hook = string | readonly string[] | RemoteHook | ((context: HookContext) => unknown);
+
+export interface Hooks {
+  /** Before rsync. If it fails, the backup is skipped and `fail` runs. */
+  pre?: Hook;
+  /** After a successful backup. */
+  after?: Hook;
+  /** After a failed backup (including a failed `pre`). */
+  fail?: Hook;
+  /** Seconds each hook may run (default 60). */
+  timeout?: number;
+}
+
+/** A job as written in a job file. */
+export interface JobConfig {
+  /** Snapshot names are `PREFIX-YYYY-MM-DD`. Letters, digits, `.`, `_`, `-`. */
+  prefix: string;
+  /** Absolute path of an existing directory that holds the snapshots. Never created by linkback. */
+  backupDir: string;
+  /** A local path, `user@host:/path`, or `rsync://host/module/path`. Its contents become the snapshot. */
+  source: string;
+  /** rsync's `--rsh` as one string (the blog script's form), or structured settings. */
+  ssh?: string | SshOptions;
+  /** rsync `--exclude` patterns. */
+  excludes?: string[];
+  /** Keep the snapshots of the last N calendar days, today included. Omit to keep every snapshot. */
+  keepDays?: number;
+  hooks?: Hooks;
+  /** Extra rsync arguments, appended after linkback's own. */
+  rsyncArgs?: string[];
+}
+
+/** A validated job, with where it came from. */
+export interface Job extends JobConfig {
+  /** The job's name: its file name without `.ts`. */
+  name: string;
+  /** Absolute path of the job file. */
+  file: string;
+  excludes: string[];
+  rsyncArgs: string[];
+  hooks: Hooks;
+}

@@ -1,0 +1,239 @@
+// validateJob(raw) checks a job module's export without touching disk and collects every problem at once.
+import { isAbsolute } from "node:path";
+import type { Hook, Hooks, Job, SshOptions } from "./types.ts";
+import { isRemoteSource } from "./source.ts";
+
+const JOB_FIELDS = ["prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs"] as const;
+const SSH_FIELDS = ["identityFile", "knownHostsFile", "port", "options", "command"] as const;
+const HOOK_FIELDS = ["pre", "after", "fail", "timeout"] as const;
+const PREFIX = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** rsync options a job may not pass: linkback manages them, or they would change files of older snapshots. */
+const FORBIDDEN_RSYNC_ARGS: Record<string, string> = {
+  "--link-dest": "linkback chooses the link targets",
+  "--compare-dest": "linkback chooses the link targets",
+  "--copy-dest": "linkback chooses the link targets",
+  "--inplace": "it would rewrite files that older snapshots share through hard links",
+  "--append": "it would rewrite files that older snapshots share through hard links",
+  "--append-verify": "it would rewrite files that older snapshots share through hard links",
+  "--remove-source-files": "a backup must not delete the source",
+  "--dry-run": "use `linkback run --dry-run`",
+  "-n": "use `linkback run --dry-run`",
+  "--only-write-batch": "a snapshot must be written",
+};
+
+export type Validation = { ok: true; job: Job } | { ok: false; errors: string[] };
+
+/** Check `raw` (a job module's default export) and return the job, or every problem found. */
+export function validateJob(raw: unknown, origin: { name: string; file: string }): Validation {
+  const errors: string[] = [];
+  const problem = (field: string, text: string) => errors.push(`${origin.file}: \`${field}\`: ${text}`);
+
+  if (!isPlainObject(raw)) {
+    problem("default export", `must be an object from defineJob({...}) (got ${describe(raw)})`);
+    return { ok: false, errors };
+  }
+  unknownFields(raw, JOB_FIELDS, "", problem);
+
+  const prefix = requiredString(raw, "prefix", problem);
+  if (prefix !== undefined && !PREFIX.test(prefix)) {
+    problem("prefix", `may hold only letters, digits, \`.\`, \`_\` and \`-\`, and may not start with \`.\` or \`-\` (got ${JSON.stringify(prefix)})`);
+  } else if (prefix !== undefined && prefix.length > 200) {
+    problem("prefix", `is ${prefix.length} characters; at most 200 leave room for the date in a 255-byte name`);
+  }
+
+  const backupDir = requiredString(raw, "backupDir", problem);
+  if (backupDir !== undefined && !isAbsolute(backupDir)) {
+    problem("backupDir", `must be an absolute path (got ${JSON.stringify(backupDir)})`);
+  }
+
+  const source = requiredString(raw, "source", problem);
+  const remote = source !== undefined && isRemoteSource(source);
+  if (source !== undefined && !remote && !isAbsolute(source)) {
+    problem("source", `must be an absolute local path, user@host:/path or rsync://host/module (got ${JSON.stringify(source)})`);
+  }
+
+  checkSsh(raw.ssh, problem);
+  if (raw.ssh !== undefined && source !== undefined && !remote) {
+    problem("ssh", `is set, but source ${JSON.stringify(source)} is a local path; remove \`ssh\` or use user@host:/path`);
+  }
+
+  const excludes = stringList(raw, "excludes", problem);
+  const rsyncArgs = stringList(raw, "rsyncArgs", problem);
+  for (const arg of rsyncArgs ?? []) {
+    const option = arg.split("=")[0] ?? arg;
+    const why = FORBIDDEN_RSYNC_ARGS[option];
+    if (why !== undefined) problem("rsyncArgs", `${JSON.stringify(arg)} is not allowed: ${why}`);
+  }
+
+  if (raw.keepDays !== undefined && !(Number.isInteger(raw.keepDays) && (raw.keepDays as number) >= 1)) {
+    problem("keepDays", `must be a whole number of days, 1 or more; omit it to keep every snapshot (got ${describe(raw.keepDays)})`);
+  }
+
+  const hooks = checkHooks(raw.hooks, remote, problem);
+
+  if (errors.length > 0) return { ok: false, errors };
+  const job: Job = {
+    ...(raw as unknown as Job),
+    name: origin.name,
+    file: origin.file,
+    excludes: excludes ?? [],
+    rsyncArgs: rsyncArgs ?? [],
+    hooks: hooks ?? {},
+  };
+  return { ok: true, job };
+}
+
+type Problem = (field: string, text: string) => void;
+
+function requiredString(raw: Record<string, unknown>, field: string, problem: Problem): string | undefined {
+  const value = raw[field];
+  if (value === undefined) {
+    problem(field, "is required");
+    return undefined;
+  }
+  if (typeof value !== "string" || value.trim() === "") {
+    problem(field, `must be a non-empty string (got ${describe(value)})`);
+    return undefined;
+  }
+  return value;
+}
+
+function stringList(raw: Record<string, unknown>, field: string, problem: Problem): string[] | undefined {
+  const value = raw[field];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    problem(field, `must be an array of strings (got ${describe(value)})`);
+    return undefined;
+  }
+  value.forEach((item, index) => {
+    if (typeof item !== "string" || item === "") problem(`${field}[${index}]`, `must be a non-empty string (got ${describe(item)})`);
+  });
+  return value as string[];
+}
+
+function checkSsh(ssh: unknown, problem: Problem): void {
+  if (ssh === undefined) return;
+  if (typeof ssh === "string") {
+    if (ssh.trim() === "") problem("ssh", "must not be empty; omit it to use plain `ssh`");
+    return;
+  }
+  if (!isPlainObject(ssh)) {
+    problem("ssh", `must be a string like "ssh -i /key" or { identityFile, knownHostsFile, port, options } (got ${describe(ssh)})`);
+    return;
+  }
+  unknownFields(ssh, SSH_FIELDS, "ssh.", problem);
+  const options = ssh as SshOptions & Record<string, unknown>;
+  for (const field of ["identityFile", "knownHostsFile"] as const) {
+    const value: unknown = options[field];
+    if (value !== undefined && (typeof value !== "string" || !isAbsolute(value))) {
+      problem(`ssh.${field}`, `must be an absolute path (got ${describe(value)})`);
+    }
+  }
+  if (options.command !== undefined && (typeof options.command !== "string" || options.command === "")) {
+    problem("ssh.command", `must be a non-empty string (got ${describe(options.command)})`);
+  }
+  const port: unknown = options.port;
+  if (port !== undefined && !(Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535)) {
+    problem("ssh.port", `must be a port number 1–65535 (got ${describe(port)})`);
+  }
+  if (options.options !== undefined) {
+    if (!isPlainObject(options.options)) {
+      problem("ssh.options", `must be an object like { ConnectTimeout: 10 } (got ${describe(options.options)})`);
+    } else {
+      for (const [key, value] of Object.entries(options.options)) {
+        if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) problem(`ssh.options.${key}`, "is not an ssh option name");
+        if (typeof value !== "string" && typeof value !== "number") {
+          problem(`ssh.options.${key}`, `must be a string or number (got ${describe(value)})`);
+        }
+      }
+    }
+  }
+}
+
+function checkHooks(hooks: unknown, remoteSource: boolean, problem: Problem): Hooks | undefined {
+  if (hooks === undefined) return undefined;
+  if (!isPlainObject(hooks)) {
+    problem("hooks", `must be an object { pre, after, fail } (got ${describe(hooks)})`);
+    return undefined;
+  }
+  unknownFields(hooks, HOOK_FIELDS, "hooks.", problem);
+  for (const phase of ["pre", "after", "fail"] as const) {
+    const hook = hooks[phase];
+    if (hook === undefined) continue;
+    const text = hookProblem(hook, remoteSource);
+    if (text !== undefined) problem(`hooks.${phase}`, text);
+  }
+  const timeout = hooks.timeout;
+  if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0 && Number.isFinite(timeout))) {
+    problem("hooks.timeout", `must be a number of seconds above 0 (got ${describe(timeout)})`);
+  }
+  return hooks as Hooks;
+}
+
+function hookProblem(hook: unknown, remoteSource: boolean): string | undefined {
+  if (typeof hook === "function") return undefined;
+  if (typeof hook === "string") return hook.trim() === "" ? "must not be an empty command" : undefined;
+  if (Array.isArray(hook)) {
+    if (hook.length === 0 || !hook.every((word) => typeof word === "string") || hook[0] === "") {
+      return `must be a non-empty array of strings, program first (got ${describe(hook)})`;
+    }
+    return undefined;
+  }
+  if (isPlainObject(hook) && hook.kind === "remote") {
+    if (typeof hook.command !== "string" || hook.command.trim() === "") return "remote() needs a command";
+    if (!remoteSource) return "remote()/notify() need a remote source (user@host:/path) to know which host to reach";
+    return undefined;
+  }
+  return `must be a shell command string, an argv array, a function, remote() or notify() (got ${describe(hook as Hook)})`;
+}
+
+function unknownFields(object: Record<string, unknown>, known: readonly string[], path: string, problem: Problem): void {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const guess = closest(key, known);
+    problem(`${path}${key}`, `unknown field${guess === undefined ? ` (known: ${known.join(", ")})` : ` — did you mean \`${path}${guess}\`?`}`);
+  }
+}
+
+/** The known name nearest to a misspelt one, if it is near enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value))}`;
+  if (typeof value === "object") return `an object ${truncate(JSON.stringify(value))}`;
+  return `${typeof value} ${truncate(JSON.stringify(value))}`;
+}
+
+function truncate(text: string | undefined): string {
+  if (text === undefined) return "";
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,148 @@
+// One run per job at a time: an exclusive lock file beside the job's snapshots, taken before anything else.
+// Created atomically (link(2) of a complete temp file, so no reader sees it half-written); a lock whose
+// process is gone (dead pid, another boot, a reused pid) is taken over, and the caller logs that.
+import { readFileSync } from "node:fs";
+import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { LockedError } from "../errors.ts";
+import { lockName } from "../snapshot/name.ts";
+
+export interface LockOwner {
+  pid: number;
+  hostname: string;
+  job: string;
+  startedAt: string;
+  /** Linux boot id and the process start time (clock ticks since boot): a reused pid is not the owner. */
+  bootId?: string;
+  startTicks?: string;
+}
+
+export interface Lock {
+  path: string;
+  /** The stale lock this one replaced, if any. */
+  tookOver: LockOwner | undefined;
+  release(): Promise<void>;
+}
+
+/** Take the job's lock or throw LockedError naming the holder. */
+export async function acquireLock(backupDir: string, prefix: string, job: string): Promise<Lock> {
+  const path = join(backupDir, lockName(prefix));
+  const owner = currentOwner(job);
+  let tookOver: LockOwner | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await createExclusive(path, owner)) return makeLock(path, owner, tookOver);
+    const holder = await readOwner(path);
+    if (holder === undefined) continue; // released meanwhile, or a foreign file: try again
+    if (!isStale(holder)) {
+      throw new LockedError(
+        `job ${job}: another run holds the lock ${path} (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt})`,
+      );
+    }
+    tookOver = (await breakStale(path, holder)) ? holder : tookOver;
+  }
+  throw new LockedError(`job ${job}: could not take the lock ${path}: other runs keep taking it`);
+}
+
+function makeLock(path: string, owner: LockOwner, tookOver: LockOwner | undefined): Lock {
+  return {
+    path,
+    tookOver,
+    async release() {
+      const holder = await readOwner(path);
+      if (holder?.pid === owner.pid && holder.startedAt === owner.startedAt) await unlink(path).catch(() => {});
+    },
+  };
+}
+
+async function createExclusive(path: string, owner: LockOwner): Promise<boolean> {
+  const temp = `${path}.${owner.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o644 });
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+/**
+ * Remove a stale lock without racing another process doing the same: only the holder of the short-lived
+ * `.break` lock may unlink, and it re-reads the lock first so it never removes a fresh one.
+ */
+async function breakStale(path: string, stale: LockOwner): Promise<boolean> {
+  const breaker = `${path}.break`;
+  const me = currentOwner(stale.job);
+  if (!(await createExclusive(breaker, me))) {
+    const other = await readOwner(breaker);
+    if (other !== undefined && isStale(other)) await unlink(breaker).catch(() => {});
+    return false;
+  }
+  try {
+    const again = await readOwner(path);
+    if (again === undefined || again.pid !== stale.pid || again.startedAt !== stale.startedAt) return false;
+    await unlink(path);
+    return true;
+  } finally {
+    await unlink(breaker).catch(() => {});
+  }
+}
+
+async function readOwner(path: string): Promise<LockOwner | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const owner = JSON.parse(text) as LockOwner;
+    return typeof owner.pid === "number" ? owner : undefined;
+  } catch {
+    // Unreadable content: a lock from something else. Treat it as held by nobody alive on this host.
+    return { pid: -1, hostname: hostname(), job: "?", startedAt: "unknown (unreadable lock file)" };
+  }
+}
+
+/** A lock is stale when its owner is on this host and no longer running (or is a different process now). */
+export function isStale(owner: LockOwner): boolean {
+  if (owner.hostname !== hostname()) return false; // a shared disk: we cannot see that host's processes
+  if (owner.pid <= 0) return true;
+  if (owner.bootId !== undefined && bootId() !== undefined && owner.bootId !== bootId()) return true;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  return owner.startTicks !== undefined && startTicks(owner.pid) !== undefined && startTicks(owner.pid) !== owner.startTicks;
+}
+
+function currentOwner(job: string): LockOwner {
+  const owner: LockOwner = { pid: process.pid, hostname: hostname(), job, startedAt: new Date().toISOString() };
+  const boot = bootId();
+  const ticks = startTicks(process.pid);
+  if (boot !== undefined) owner.bootId = boot;
+  if (ticks !== undefined) owner.startTicks = ticks;
+  return owner;
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/PID/stat (after the parenthesised command name, which may contain spaces). */
+function startTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}

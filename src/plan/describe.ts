@@ -1,0 +1,33 @@
+// The plan as text: what `run --dry-run` and `check` print.
+import type { Hook } from "../job/types.ts";
+import { describeHook } from "../hooks/run.ts";
+import type { Plan } from "./plan.ts";
+
+/** A readable, complete account of what a run would do. */
+export function describePlan(plan: Plan): string {
+  const { job } = plan;
+  const lines = [`job ${job.name} (${job.file})`, `  snapshot:    ${plan.snapshotPath}`, `  staging:     ${plan.stagingPath}`];
+  if (plan.discard !== undefined) lines.push(`  discard:     ${plan.discard} (an older failed attempt)`);
+  if (plan.resume !== undefined) lines.push(`  resume:      ${plan.resume.from} → ${plan.resume.to} (first link target)`);
+  if (plan.replaces !== undefined) lines.push(`  replaces:    ${plan.replaces} (made earlier today) once the new one is complete`);
+  lines.push(`  link-dest:   ${plan.linkDests.length === 0 ? "none (first backup: a full copy)" : `${plan.linkDests.length}, newest first`}`);
+  for (const dir of plan.linkDests) lines.push(`               ${dir}`);
+  lines.push(`  pre hook:    ${hookText(plan.job.hooks.pre, plan)}`);
+  lines.push(`  rsync:       ${quoteArgv(plan.rsyncArgv)}`);
+  lines.push(`  after hook:  ${hookText(plan.job.hooks.after, plan)}`);
+  lines.push(`  fail hook:   ${hookText(plan.job.hooks.fail, plan)}`);
+  lines.push("  after a successful rsync:");
+  for (const decision of plan.retention) {
+    lines.push(`    ${decision.action === "keep" ? "keep  " : "delete"} ${decision.snapshot.name}: ${decision.reason}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function hookText(hook: Hook | undefined, plan: Plan): string {
+  return hook === undefined ? "none" : describeHook(hook, plan.job);
+}
+
+/** An argv as one line a POSIX shell would split back into the same words. */
+export function quoteArgv(argv: readonly string[]): string {
+  return argv.map((word) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(" ");
+}

@@ -1,0 +1,69 @@
+// The pure core: (job, inventory, now) → the plan of a run. `run --dry-run` prints it; `run` executes it.
+import { join } from "node:path";
+import type { Job } from "../job/types.ts";
+import { type Inventory, type Snapshot, byDay } from "../snapshot/inventory.ts";
+import { dayOf, resumeName, snapshotName, stagingName } from "../snapshot/name.ts";
+import { type RetentionDecision, decideKeepDays } from "../retention/keepDays.ts";
+import { MAX_LINK_DEST, rsyncArgv } from "../rsync/args.ts";
+
+export interface Plan {
+  job: Job;
+  /** The run's local calendar day. */
+  day: string;
+  /** Final name of the snapshot, `PREFIX-YYYY-MM-DD`. */
+  snapshot: string;
+  snapshotPath: string;
+  /** rsync writes here; renamed to `snapshotPath` only when rsync succeeds. */
+  stagingPath: string;
+  /** A failed earlier attempt (`PREFIX-incomplete`) becomes `PREFIX-incomplete.prev` and the first link target. */
+  resume: { from: string; to: string } | undefined;
+  /** The failed attempt this run links against first (`PREFIX-incomplete.prev`); deleted after success. */
+  resumeBase: string | undefined;
+  /** An older failed attempt to discard first, when two are left over. */
+  discard: string | undefined;
+  /** Today's snapshot exists already: it is a link target, and is replaced when the new one is complete. */
+  replaces: string | undefined;
+  /** Absolute link targets, newest first, at most 20. */
+  linkDests: string[];
+  rsyncArgv: string[];
+  /** What happens to each complete snapshot once the new one is in place. */
+  retention: RetentionDecision[];
+}
+
+/** Build the plan of one run. Pure: no disk, no clock. */
+export function planRun(job: Job, inventory: Inventory, now: Date, options: { dryRun?: boolean } = {}): Plan {
+  const day = dayOf(now);
+  const snapshot = snapshotName(job.prefix, day);
+  const path = (name: string) => join(inventory.backupDir, name);
+  const previous = path(resumeName(job.prefix));
+  const resume = inventory.staging ? { from: path(stagingName(job.prefix)), to: previous } : undefined;
+  const discard = inventory.staging && inventory.previous ? previous : undefined;
+  // A dry run renames nothing, so it links against the failed attempt where it lies now.
+  const dryRun = options.dryRun ?? false;
+  const resumeBase = resume && dryRun ? [resume.from] : inventory.staging || inventory.previous ? [previous] : [];
+
+  const newestFirst = [...inventory.snapshots].sort(byDay).reverse();
+  const linkDests = [...resumeBase, ...newestFirst.map((s) => path(s.name))].slice(0, MAX_LINK_DEST);
+  const stagingPath = path(stagingName(job.prefix));
+  // rsync --dry-run creates nothing; a name that never exists shows what a fresh staging directory would get.
+  const destination = dryRun ? `${stagingPath}.dry-run` : stagingPath;
+  const replaces = inventory.snapshots.some((s) => s.name === snapshot) ? snapshot : undefined;
+
+  const afterRun: Snapshot[] = replaces ? [...inventory.snapshots] : [...inventory.snapshots, { name: snapshot, day }];
+  afterRun.sort(byDay);
+
+  return {
+    job,
+    day,
+    snapshot,
+    snapshotPath: path(snapshot),
+    stagingPath,
+    resume,
+    resumeBase: inventory.staging || inventory.previous ? previous : undefined,
+    discard,
+    replaces,
+    linkDests,
+    rsyncArgv: rsyncArgv(job, { linkDests, destination, dryRun }),
+    retention: decideKeepDays(afterRun, job.keepDays, day, snapshot),
+  };
+}

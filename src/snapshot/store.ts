@@ -1,0 +1,92 @@
+// The snapshot store on disk: read a job's inventory, rename staging into place, move trees to the trash
+// and delete them. Never follows symlinks; never writes into a tree that shares inodes with a snapshot.
+import { chmod, lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type Inventory, type Snapshot, byDay } from "./inventory.ts";
+import { TRASH_DIR, parseSnapshotName, resumeName, stagingName, trashName, trashOrigin } from "./name.ts";
+
+/** Read the backup directory and return what belongs to `prefix`. */
+export async function readInventory(backupDir: string, prefix: string): Promise<Inventory> {
+  const entries = await readdir(backupDir, { withFileTypes: true });
+  const snapshots: Snapshot[] = [];
+  const ignored: string[] = [];
+  let staging = false;
+  let previous = false;
+  for (const entry of entries) {
+    const day = parseSnapshotName(prefix, entry.name);
+    const isStaging = entry.name === stagingName(prefix);
+    const isPrevious = entry.name === resumeName(prefix);
+    if (day === undefined && !isStaging && !isPrevious) continue;
+    if (!entry.isDirectory()) {
+      ignored.push(entry.name);
+      continue;
+    }
+    if (day !== undefined) snapshots.push({ name: entry.name, day });
+    if (isStaging) staging = true;
+    if (isPrevious) previous = true;
+  }
+  snapshots.sort(byDay);
+  return { backupDir, snapshots, staging, previous, ignored };
+}
+
+/** True if `path` is a real directory (not a symlink to one). */
+export async function isRealDirectory(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Take `name` out of the snapshot namespace in one atomic rename (into `.linkback-trash/`), so a crash
+ * never leaves a half-deleted tree under a snapshot's name. Returns the trash path.
+ */
+export async function moveToTrash(backupDir: string, name: string, instant: Date): Promise<string> {
+  const trash = join(backupDir, TRASH_DIR);
+  await mkdir(trash, { recursive: true, mode: 0o700 });
+  const target = join(trash, trashName(name, instant, process.pid));
+  await rename(join(backupDir, name), target);
+  return target;
+}
+
+/** Trash entries left by earlier runs of this job (e.g. a run killed while deleting). */
+export async function leftoverTrash(backupDir: string, prefix: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(join(backupDir, TRASH_DIR));
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => {
+      const origin = trashOrigin(entry);
+      return parseSnapshotName(prefix, origin) !== undefined || origin === stagingName(prefix) || origin === resumeName(prefix);
+    })
+    .map((entry) => join(backupDir, TRASH_DIR, entry));
+}
+
+/**
+ * Delete a tree that is already out of the namespace. Symlinks are removed, never followed. Read-only
+ * directories (common in system backups) are made writable first — directories are never hard-linked, so
+ * this changes nothing that another snapshot shares; files are never chmod-ed.
+ */
+export async function deleteTree(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") throw error;
+    await makeDirectoriesWritable(path);
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+async function makeDirectoriesWritable(path: string): Promise<void> {
+  const stat = await lstat(path);
+  if (!stat.isDirectory()) return;
+  if ((stat.mode & 0o700) !== 0o700) await chmod(path, (stat.mode & 0o7777) | 0o700);
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (entry.isDirectory()) await makeDirectoriesWritable(join(path, entry.name));
+  }
+}
