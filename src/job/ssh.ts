@@ -18,23 +18,27 @@ export function rshString(argv: readonly string[]): string {
   return argv.map(quoteForRsync).join(" ");
 }
 
-/** Files the ssh settings name that must exist: `-i KEY`, `-F CONFIG`, `UserKnownHostsFile=…`. */
+/** Files the ssh settings name that must exist: `-i KEY`, `-F CONFIG`, `UserKnownHostsFile=…`, `IdentityFile=…`. */
 export function sshFiles(argv: readonly string[]): { option: string; path: string }[] {
   const files: { option: string; path: string }[] = [];
   for (let index = 1; index < argv.length; index++) {
     const word = argv[index]!;
     const next = argv[index + 1];
     if ((word === "-i" || word === "-F") && next !== undefined) files.push({ option: word, path: next });
-    else if (word.startsWith("-i") && word.length > 2) files.push({ option: "-i", path: word.slice(2) });
-    const known = /^UserKnownHostsFile=(.+)$/i.exec(word === "-o" ? (next ?? "") : word.startsWith("-o") ? word.slice(2) : "");
-    if (known?.[1] !== undefined && !known[1].includes(" ")) files.push({ option: "UserKnownHostsFile", path: known[1] });
+    else if (/^-[iF]./.test(word)) files.push({ option: word.slice(0, 2), path: word.slice(2) });
+    const setting = /^(UserKnownHostsFile|IdentityFile)=(.+)$/i.exec(word === "-o" ? (next ?? "") : word.startsWith("-o") ? word.slice(2) : "");
+    if (setting?.[2] !== undefined && !setting[2].includes(" ")) {
+      files.push({ option: /^u/i.test(setting[1]!) ? "UserKnownHostsFile" : "IdentityFile", path: setting[2] });
+    }
   }
   return files.filter((file) => !file.path.startsWith("~"));
 }
 
 /**
- * Split a command line the way rsync splits `--rsh`: on blanks, with '…' taken literally and "…" allowing
- * \" and \\. No variables, globs or command substitution: nothing here is a shell.
+ * Split a command line the way rsync splits `--rsh` (main.c do_cmd): '…' and "…" quote, and inside quotes a
+ * doubled quote character is one literal quote ('it''s' → it's). Backslashes are plain characters. Words are
+ * separated by spaces (and, here, also tabs and newlines). No variables, globs or command substitution:
+ * nothing here is a shell.
  */
 export function splitCommandLine(line: string): string[] {
   const words: string[] = [];
@@ -43,13 +47,10 @@ export function splitCommandLine(line: string): string[] {
   let quote: "'" | '"' | undefined;
   for (let index = 0; index < line.length; index++) {
     const char = line[index]!;
-    if (quote === "'") {
-      if (char === "'") quote = undefined;
-      else word += char;
-    } else if (quote === '"') {
-      if (char === '"') quote = undefined;
-      else if (char === "\\" && (line[index + 1] === '"' || line[index + 1] === "\\")) word += line[++index];
-      else word += char;
+    if (quote !== undefined) {
+      if (char !== quote) word += char;
+      else if (line[index + 1] === quote) word += line[++index];
+      else quote = undefined;
     } else if (char === "'" || char === '"') {
       quote = char;
       inWord = true;
@@ -66,8 +67,8 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
+/** One word for rsync's `--rsh` splitter: plain if it can be, else in '…' with each ' doubled. */
 function quoteForRsync(word: string): string {
-  if (word !== "" && /^[^\s'"\\]+$/.test(word)) return word;
-  if (!word.includes("'")) return `'${word}'`;
-  return `"${word.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+  if (word !== "" && /^[^\s'"]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", "''")}'`;
 }

@@ -1,7 +1,7 @@
 // validateJob(raw) checks a job module's export without touching disk and collects every problem at once.
 import { isAbsolute } from "node:path";
 import type { Hook, Hooks, Job, SshOptions } from "./types.ts";
-import { isRemoteSource } from "./source.ts";
+import { isRemoteSource, isShellSource } from "./source.ts";
 
 const JOB_FIELDS = ["prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs"] as const;
 const SSH_FIELDS = ["identityFile", "knownHostsFile", "port", "options", "command"] as const;
@@ -61,8 +61,9 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
   const excludes = stringList(raw, "excludes", problem);
   const rsyncArgs = stringList(raw, "rsyncArgs", problem);
   for (const arg of rsyncArgs ?? []) {
+    if (typeof arg !== "string") continue; // reported above
     const option = arg.split("=")[0] ?? arg;
-    const why = FORBIDDEN_RSYNC_ARGS[option];
+    const why = FORBIDDEN_RSYNC_ARGS[option] ?? (clusterHasDryRun(arg) ? FORBIDDEN_RSYNC_ARGS["-n"] : undefined);
     if (why !== undefined) problem("rsyncArgs", `${JSON.stringify(arg)} is not allowed: ${why}`);
   }
 
@@ -70,7 +71,7 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
     problem("keepDays", `must be a whole number of days, 1 or more; omit it to keep every snapshot (got ${describe(raw.keepDays)})`);
   }
 
-  const hooks = checkHooks(raw.hooks, remote, problem);
+  const hooks = checkHooks(raw.hooks, source !== undefined && isShellSource(source), problem);
 
   if (errors.length > 0) return { ok: false, errors };
   const job: Job = {
@@ -85,6 +86,16 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
 }
 
 type Problem = (field: string, text: string) => void;
+
+/** `-avn`: short options bundled in one word, `n` (dry run) among them before any option that takes a value. */
+function clusterHasDryRun(arg: string): boolean {
+  const cluster = /^-([A-Za-z0-9]+)$/.exec(arg)?.[1] ?? "";
+  for (const letter of cluster) {
+    if (letter === "n") return true;
+    if ("BefMT".includes(letter)) return false; // the rest of the word is this option's value
+  }
+  return false;
+}
 
 function requiredString(raw: Record<string, unknown>, field: string, problem: Problem): string | undefined {
   const value = raw[field];
@@ -115,7 +126,7 @@ function stringList(raw: Record<string, unknown>, field: string, problem: Proble
 function checkSsh(ssh: unknown, problem: Problem): void {
   if (ssh === undefined) return;
   if (typeof ssh === "string") {
-    if (ssh.trim() === "") problem("ssh", "must not be empty; omit it to use plain `ssh`");
+    if (ssh.trim() === "") problem("ssh", `must not be empty; omit it to use plain \`ssh\` (got ${describe(ssh)})`);
     return;
   }
   if (!isPlainObject(ssh)) {
@@ -151,7 +162,7 @@ function checkSsh(ssh: unknown, problem: Problem): void {
   }
 }
 
-function checkHooks(hooks: unknown, remoteSource: boolean, problem: Problem): Hooks | undefined {
+function checkHooks(hooks: unknown, shellSource: boolean, problem: Problem): Hooks | undefined {
   if (hooks === undefined) return undefined;
   if (!isPlainObject(hooks)) {
     problem("hooks", `must be an object { pre, after, fail } (got ${describe(hooks)})`);
@@ -161,7 +172,7 @@ function checkHooks(hooks: unknown, remoteSource: boolean, problem: Problem): Ho
   for (const phase of ["pre", "after", "fail"] as const) {
     const hook = hooks[phase];
     if (hook === undefined) continue;
-    const text = hookProblem(hook, remoteSource);
+    const text = hookProblem(hook, shellSource);
     if (text !== undefined) problem(`hooks.${phase}`, text);
   }
   const timeout = hooks.timeout;
@@ -171,9 +182,9 @@ function checkHooks(hooks: unknown, remoteSource: boolean, problem: Problem): Ho
   return hooks as Hooks;
 }
 
-function hookProblem(hook: unknown, remoteSource: boolean): string | undefined {
+function hookProblem(hook: unknown, shellSource: boolean): string | undefined {
   if (typeof hook === "function") return undefined;
-  if (typeof hook === "string") return hook.trim() === "" ? "must not be an empty command" : undefined;
+  if (typeof hook === "string") return hook.trim() === "" ? `must not be an empty command (got ${describe(hook)})` : undefined;
   if (Array.isArray(hook)) {
     if (hook.length === 0 || !hook.every((word) => typeof word === "string") || hook[0] === "") {
       return `must be a non-empty array of strings, program first (got ${describe(hook)})`;
@@ -181,8 +192,8 @@ function hookProblem(hook: unknown, remoteSource: boolean): string | undefined {
     return undefined;
   }
   if (isPlainObject(hook) && hook.kind === "remote") {
-    if (typeof hook.command !== "string" || hook.command.trim() === "") return "remote() needs a command";
-    if (!remoteSource) return "remote()/notify() need a remote source (user@host:/path) to know which host to reach";
+    if (typeof hook.command !== "string" || hook.command.trim() === "") return `remote() needs a command (got ${describe(hook.command)})`;
+    if (!shellSource) return "remote()/notify() need an ssh source (user@host:/path) to know which host to reach and how";
     return undefined;
   }
   return `must be a shell command string, an argv array, a function, remote() or notify() (got ${describe(hook as Hook)})`;
@@ -228,6 +239,7 @@ function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (typeof value === "function") return "a function";
+  if (typeof value === "number") return `number ${String(value)}`; // JSON would say null for NaN and Infinity
   if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value))}`;
   if (typeof value === "object") return `an object ${truncate(JSON.stringify(value))}`;
   return `${typeof value} ${truncate(JSON.stringify(value))}`;
