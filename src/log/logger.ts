@@ -1,0 +1,85 @@
+// The run's logger: pino JSON lines to a log file, readable lines to a terminal, lifecycle lines to syslog.
+import { openSync } from "node:fs";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { type SyslogLevel, type SyslogSink, openSyslog } from "./syslog.ts";
+import { quoteArgv } from "../plan/describe.ts";
+import { ensureDir } from "./logDir.ts";
+
+export type { Logger } from "pino";
+
+export interface LogSetup {
+  /** Directory of `linkback.log` (JSON lines); undefined writes no log file (dry runs). */
+  logDir: string | undefined;
+  /** Lowest level printed on stderr: `info` on a terminal, `warn` under cron. */
+  consoleLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Send info and above to syslog. */
+  syslog: boolean;
+}
+
+export interface RunLog {
+  logger: Logger;
+  syslog: SyslogSink | undefined;
+  /** Flush everything; call before exiting. */
+  close(): Promise<void>;
+}
+
+/** Create the logger for one invocation of linkback. */
+export function createRunLog(setup: LogSetup): RunLog {
+  const streams: pino.StreamEntry[] = [];
+  let fileProblem: string | undefined;
+  if (setup.logDir !== undefined) {
+    const path = join(setup.logDir, "linkback.log");
+    try {
+      ensureDir(setup.logDir);
+      streams.push({ level: "debug", stream: pino.destination({ fd: openSync(path, "a"), sync: true }) });
+    } catch (error) {
+      fileProblem = `cannot write the log file ${path}: ${(error as Error).message}`;
+    }
+  }
+  if (setup.consoleLevel !== "silent") streams.push({ level: setup.consoleLevel, stream: { write: (line: string) => process.stderr.write(formatLine(line)) } });
+  const syslog = setup.syslog ? openSyslog() : undefined;
+  if (syslog !== undefined) streams.push({ level: "info", stream: { write: (line: string) => forwardToSyslog(syslog, line) } });
+  const logger = pino({ level: "debug", base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
+  if (fileProblem !== undefined) logger.warn(fileProblem);
+  return {
+    logger,
+    syslog,
+    async close() {
+      logger.flush();
+      await syslog?.close();
+    },
+  };
+}
+
+interface Entry {
+  level: number;
+  time: string;
+  msg: string;
+  job?: string;
+  [field: string]: unknown;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+const HIDDEN = new Set(["level", "time", "msg", "job", "argv"]);
+
+/** A JSON log line as one readable line: `12:00:01 warn  laptop: message (key=value)`. */
+export function formatLine(line: string): string {
+  const entry = JSON.parse(line) as Entry;
+  const level = (LEVEL_NAMES[entry.level] ?? "info").padEnd(5);
+  const time = entry.time.slice(11, 19);
+  const extras = Object.entries(entry)
+    .filter(([key]) => !HIDDEN.has(key))
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  const who = entry.job === undefined ? "" : `${entry.job}: `;
+  return `${time} ${level} ${who}${entry.msg}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}\n`;
+}
+
+function forwardToSyslog(sink: SyslogSink, line: string): void {
+  const entry = JSON.parse(line) as Entry;
+  const level: SyslogLevel = entry.level >= 50 ? "err" : entry.level >= 40 ? "warning" : "info";
+  // The command as a shell would split it back (paths with spaces stay one word); a prune's reason too.
+  const command = Array.isArray(entry.argv) ? ` ${quoteArgv(entry.argv as string[])}` : "";
+  const reason = typeof entry.reason === "string" ? ` (${entry.reason})` : "";
+  sink.send(level, `${entry.job === undefined ? "" : `${entry.job}: `}${entry.msg}${reason}${command}`);
+}
