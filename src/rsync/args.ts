@@ -1,6 +1,6 @@
 // The one rsync command line of a backup, built as an argv array (never a shell string).
 import type { Job } from "../job/types.ts";
-import { isShellSource, rsyncSource } from "../job/source.ts";
+import { isRemoteSource, rsyncSource } from "../job/source.ts";
 import { rshString, sshArgv } from "../job/ssh.ts";
 
 /** rsync refuses more than 20 `--link-dest` (MAX_BASIS_DIRS in rsync.h). */
@@ -32,7 +32,9 @@ export function rsyncArgv(job: Job, command: RsyncCommand): string[] {
   }
   const argv = ["rsync", ...DEFAULT_RSYNC_FLAGS];
   if (command.dryRun === true) argv.push("--dry-run");
-  if (isShellSource(job.source) && job.ssh !== undefined) argv.push(`--rsh=${rshString(sshArgv(job.ssh))}`);
+  // With a daemon source (host::module, rsync://), --rsh makes rsync reach the daemon over ssh (rsync(1)
+  // "USING RSYNC-DAEMON FEATURES VIA A REMOTE-SHELL CONNECTION").
+  if (isRemoteSource(job.source) && job.ssh !== undefined) argv.push(`--rsh=${rshString(sshArgv(job.ssh))}`);
   for (const pattern of job.excludes) argv.push(`--exclude=${pattern}`);
   for (const dir of command.linkDests) argv.push(`--link-dest=${dir}`);
   argv.push(...job.rsyncArgs);

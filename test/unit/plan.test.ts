@@ -327,14 +327,15 @@ describe("the rsync argv", () => {
       assert.deepEqual(argv.slice(-3), ["--", expected, `${STAGING}/`]);
     });
   }
-  test("--rsh only for ssh sources with ssh set", () => {
+  test("--rsh only for remote sources with ssh set (daemon sources then go over ssh)", () => {
     const rsh = (overrides: Partial<Job>) => planRun(job(overrides), inventory([]), NOW).rsyncArgv.filter((a) => a.startsWith("--rsh") || a === "-e");
     const blog = "ssh -i /ssh_data/id_rsa -o UserKnownHostsFile=/ssh_data/known_hosts";
     assert.deepEqual(rsh({}), []);
     assert.deepEqual(rsh({ source: "root@host:/" }), [], "no ssh setting: rsync's default remote shell");
     assert.deepEqual(rsh({ source: "root@host:/", ssh: blog }), [`--rsh=${blog}`]);
-    assert.deepEqual(rsh({ source: "rsync://host/module", ssh: blog }), []);
-    assert.deepEqual(rsh({ source: "host::module", ssh: blog }), []);
+    assert.deepEqual(rsh({ source: "rsync://host/module", ssh: blog }), [`--rsh=${blog}`]);
+    assert.deepEqual(rsh({ source: "host::module", ssh: blog }), [`--rsh=${blog}`]);
+    assert.deepEqual(rsh({ source: "host::module" }), [], "a plain daemon connection without ssh");
     const structured = { identityFile: "/keys/id ed25519", knownHostsFile: "/keys/known_hosts", port: 2222, options: { ConnectTimeout: 10 } };
     const [value] = rsh({ source: "root@host:/", ssh: structured });
     assert.ok(value !== undefined);
