@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { ExitCode, LinkbackError, LockedError, messageOf } from "../errors.ts";
 import type { HookContext, Job } from "../job/types.ts";
 import { checkBackupDir, checkLocalSource } from "../job/preflight.ts";
+import { isShellSource } from "../job/source.ts";
 import { runHook } from "../hooks/run.ts";
 import type { Logger } from "../log/logger.ts";
 import { acquireLock } from "../lock/lock.ts";
@@ -190,7 +191,12 @@ function rsyncFailure(job: Job, rsync: RsyncOutcome): string {
   if (rsync.startError !== undefined || rsync.exitCode === 127) {
     return `job ${job.name}: could not start rsync: ${rsync.startError ?? "not found"} (is rsync installed and on PATH?)`;
   }
-  const said = rsync.stderrTail.split("\n").filter((line) => line.trim() !== "").slice(-2).join(" | ");
+  const lines = rsync.stderrTail.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  // Over ssh, the remote shell's own last line ("ssh: connect to host … refused", "Host key verification
+  // failed.") says why; rsync's last lines only say the connection closed (and rsync reports 12 or 255
+  // depending on a race with ssh's exit).
+  const shell = isShellSource(job.source) ? lines.filter((line) => !/^rsync[: ]/.test(line)).slice(-1) : [];
+  const said = [...new Set([...shell, ...lines.slice(-2)])].join(" | ");
   const disk = rsync.exitCode === 11 && /No space left/i.test(rsync.stderrTail) ? " — backup disk full" : "";
   return `job ${job.name}: rsync failed with exit ${rsync.exitCode} (${rsyncMeaning(rsync.exitCode)})${disk}${said === "" ? "" : `: ${said}`}; staging kept, nothing pruned`;
 }
