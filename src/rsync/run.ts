@@ -53,7 +53,8 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
   const notFound = result.exitCode === undefined && /ENOENT/.test(result.message ?? "");
   return {
     exitCode: result.exitCode ?? (notFound ? 127 : 20),
-    startError: result.exitCode === undefined && !result.isCanceled && result.signal === undefined ? result.shortMessage : undefined,
+    // One line ("spawn rsync ENOENT"): execa's shortMessage repeats the whole command line before it.
+    startError: result.exitCode === undefined && !result.isCanceled && result.signal === undefined ? (result.originalMessage ?? result.shortMessage ?? "").split("\n")[0] : undefined,
     stderrTail: stderrTail.trim(),
     stats: parseStats(stdoutTail),
     canceled: result.isCanceled,
