@@ -20,20 +20,27 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
       return { ok: true };
     }
     const [file, args, shell] = commandOf(hook, job);
+    // A process group of its own: a timeout or a signal stops everything the hook started (a shell line's
+    // `sleep` or `ssh` too), not only the shell — an orphan would also hold the pipes and keep the run waiting.
     const subprocess = execa(file, args, {
       shell,
       env: hookEnvironment(context),
       stdin: "ignore",
       buffer: false,
       reject: false,
-      timeout: timeoutSeconds * 1000,
-      forceKillAfterDelay: 2000,
-      ...(cancelSignal === undefined ? {} : { cancelSignal }),
+      detached: true,
     });
+    const group = processGroup(subprocess.pid);
+    const timer = setTimeout(() => group.stop(`timed out after ${timeoutSeconds} s`), timeoutSeconds * 1000);
+    const onAbort = () => group.stop("stopped by a signal");
+    cancelSignal?.addEventListener("abort", onAbort, { once: true });
+    if (cancelSignal?.aborted === true) onAbort();
     const tail = collectTail(subprocess.stderr, subprocess.stdout);
     const result = await subprocess;
-    if (result.timedOut) return { ok: false, error: `timed out after ${timeoutSeconds} s` };
-    if (result.isCanceled) return { ok: false, error: "stopped by a signal" };
+    clearTimeout(timer);
+    cancelSignal?.removeEventListener("abort", onAbort);
+    group.done();
+    if (group.stoppedBecause !== undefined) return { ok: false, error: group.stoppedBecause };
     if (result.failed) {
       const output = tail().trim();
       const why = result.exitCode === undefined ? result.shortMessage : `exit status ${result.exitCode}`;
@@ -71,6 +78,34 @@ export function hookEnvironment(context: HookContext): Record<string, string> {
     LINKBACK_EXIT_CODE: context.exitCode === undefined ? "" : String(context.exitCode),
     LINKBACK_ERROR: context.error ?? "",
     LINKBACK_DURATION_MS: String(Math.round(context.durationMs)),
+  };
+}
+
+/** Stop a hook's whole process group: SIGTERM, then SIGKILL 2 s later if anything is left. */
+function processGroup(pid: number | undefined) {
+  let reason: string | undefined;
+  let force: NodeJS.Timeout | undefined;
+  const kill = (signal: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  return {
+    get stoppedBecause() {
+      return reason;
+    },
+    stop(why: string) {
+      if (reason !== undefined) return;
+      reason = why;
+      kill("SIGTERM");
+      force = setTimeout(() => kill("SIGKILL"), 2000);
+    },
+    done() {
+      clearTimeout(force);
+    },
   };
 }
 
