@@ -45,8 +45,27 @@ export async function isRealDirectory(path: string): Promise<boolean> {
 export async function moveToTrash(backupDir: string, name: string, instant: Date): Promise<string> {
   const trash = join(backupDir, TRASH_DIR);
   await mkdir(trash, { recursive: true, mode: 0o700 });
+  const source = join(backupDir, name);
   const target = join(trash, trashName(name, instant, process.pid));
-  await rename(join(backupDir, name), target);
+  try {
+    await rename(source, target);
+  } catch (error) {
+    // Moving a directory to another parent rewrites its `..` entry, which needs write permission on the
+    // directory itself: without root, a snapshot whose top directory is read-only (a source root of mode
+    // 0555) cannot move. Directories are never hard-linked, so making it writable changes nothing another
+    // snapshot shares; the mode is put back if the move still fails.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") throw error;
+    const info = await lstat(source);
+    if (!info.isDirectory() || (info.mode & 0o200) !== 0) throw error;
+    await chmod(source, (info.mode & 0o7777) | 0o700);
+    try {
+      await rename(source, target);
+    } catch (retry) {
+      await chmod(source, info.mode & 0o7777).catch(() => {});
+      throw retry;
+    }
+  }
   return target;
 }
 
@@ -72,21 +91,39 @@ export async function leftoverTrash(backupDir: string, prefix: string): Promise<
  * this changes nothing that another snapshot shares; files are never chmod-ed.
  */
 export async function deleteTree(path: string): Promise<void> {
-  try {
-    await rm(path, { recursive: true, force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EACCES" && code !== "EPERM") throw error;
-    await makeDirectoriesWritable(path);
-    await rm(path, { recursive: true, force: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rm(path, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // fs.rm deletes children in parallel and rejects at the first error while other branches are still
+      // being deleted: the walk below tolerates entries vanishing under it, and rm is tried again.
+      if ((code !== "EACCES" && code !== "EPERM" && code !== "ENOTEMPTY") || attempt === 3) throw error;
+      await makeDirectoriesWritable(path);
+    }
   }
 }
 
 async function makeDirectoriesWritable(path: string): Promise<void> {
-  const stat = await lstat(path);
+  const gone = (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  };
+  let stat;
+  try {
+    stat = await lstat(path);
+  } catch (error) {
+    return gone(error);
+  }
   if (!stat.isDirectory()) return;
-  if ((stat.mode & 0o700) !== 0o700) await chmod(path, (stat.mode & 0o7777) | 0o700);
-  for (const entry of await readdir(path, { withFileTypes: true })) {
+  if ((stat.mode & 0o700) !== 0o700) await chmod(path, (stat.mode & 0o7777) | 0o700).catch(gone);
+  let entries;
+  try {
+    entries = await readdir(path, { withFileTypes: true });
+  } catch (error) {
+    return gone(error);
+  }
+  for (const entry of entries) {
     if (entry.isDirectory()) await makeDirectoriesWritable(join(path, entry.name));
   }
 }
