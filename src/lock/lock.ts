@@ -98,13 +98,18 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   } catch {
     return undefined;
   }
+  let owner: Partial<LockOwner> | undefined;
   try {
-    const owner = JSON.parse(text) as LockOwner;
-    return typeof owner.pid === "number" ? owner : undefined;
+    owner = JSON.parse(text) as Partial<LockOwner>;
   } catch {
-    // Unreadable content: a lock from something else. Treat it as held by nobody alive on this host.
-    return { pid: -1, hostname: hostname(), job: "?", startedAt: "unknown (unreadable lock file)" };
+    owner = undefined;
   }
+  if (typeof owner?.pid === "number" && typeof owner.hostname === "string" && typeof owner.startedAt === "string") {
+    return owner as LockOwner;
+  }
+  // Not a lock linkback wrote (empty after a crash mid-write cannot happen: locks are linked in whole).
+  // Treat it as held by nobody alive on this host, so it is taken over and logged rather than blocking forever.
+  return { pid: -1, hostname: hostname(), job: "?", startedAt: `unknown (unreadable lock file: ${JSON.stringify(text.slice(0, 40))})` };
 }
 
 /** A lock is stale when its owner is on this host and no longer running (or is a different process now). */

@@ -1,6 +1,8 @@
 // The only place rsync is started: argv array (no shell), output to the per-job rsync log, stoppable by signal.
-import { createWriteStream } from "node:fs";
+import { type WriteStream, createWriteStream, openSync } from "node:fs";
+import { dirname } from "node:path";
 import { execa } from "execa";
+import { ensureDir } from "../log/logDir.ts";
 
 export interface RsyncOutcome {
   /** rsync's exit status; 127 when rsync could not be started at all. */
@@ -11,6 +13,8 @@ export interface RsyncOutcome {
   stderrTail: string;
   stats: RsyncStats;
   canceled: boolean;
+  /** Why rsync's output could not be written to its log file, if it could not. */
+  logProblem: string | undefined;
 }
 
 export interface RsyncStats {
@@ -28,10 +32,10 @@ export interface RsyncRunOptions {
 /** Run rsync to completion. Never throws for rsync's own failures: they are in the outcome. */
 export async function runRsync(argv: readonly string[], options: RsyncRunOptions): Promise<RsyncOutcome> {
   const [file, ...args] = argv;
-  const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "w" });
+  const { log, problem } = openLog(options.logFile);
   const subprocess = execa(file!, args, {
     stdin: "ignore",
-    stdout: log === undefined ? "inherit" : "pipe",
+    stdout: options.logFile === undefined ? "inherit" : "pipe",
     stderr: "pipe",
     buffer: false,
     reject: false,
@@ -41,8 +45,8 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
   let stdoutTail = "";
   subprocess.stderr?.on("data", (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-2000);
-    if (log === undefined) process.stderr.write(chunk);
-    else log.write(chunk);
+    if (options.logFile === undefined) process.stderr.write(chunk);
+    else log?.write(chunk);
   });
   subprocess.stdout?.on("data", (chunk: Buffer) => {
     stdoutTail = (stdoutTail + chunk.toString()).slice(-4000);
@@ -58,19 +62,35 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
     stderrTail: stderrTail.trim(),
     stats: parseStats(stdoutTail),
     canceled: result.isCanceled,
+    logProblem: problem,
   };
+}
+
+/** Open the per-job rsync log; a log that cannot be written never stops a backup. */
+function openLog(path: string | undefined): { log: WriteStream | undefined; problem: string | undefined } {
+  if (path === undefined) return { log: undefined, problem: undefined };
+  try {
+    ensureDir(dirname(path));
+    const log = createWriteStream(path, { fd: openSync(path, "w") });
+    log.on("error", () => {}); // e.g. the log disk filled up mid-run: the backup goes on
+    return { log, problem: undefined };
+  } catch (error) {
+    return { log: undefined, problem: `${path}: ${(error as Error).message}` };
+  }
 }
 
 /** The numbers of `rsync --stats` that the run summary uses. */
 export function parseStats(text: string): RsyncStats {
   const number = (label: RegExp) => {
     const match = label.exec(text);
-    return match?.[1] === undefined ? undefined : Number(match[1].replaceAll(/[,.]/g, ""));
+    // `-h` among rsyncArgs prints `3.53M`: rounded, in units of 1000 or 1024 it does not say. Leave it out.
+    if (match?.[1] === undefined || match[2] !== "") return undefined;
+    return Number(match[1].replaceAll(/[,.]/g, ""));
   };
   const stats: RsyncStats = {};
-  const files = number(/Number of regular files transferred: ([\d,.]+)/);
-  const sent = number(/Total bytes sent: ([\d,.]+)/);
-  const received = number(/Total bytes received: ([\d,.]+)/);
+  const files = number(/Number of regular files transferred: ([\d,.]+)([A-Za-z]?)/);
+  const sent = number(/Total bytes sent: ([\d,.]+)([A-Za-z]?)/);
+  const received = number(/Total bytes received: ([\d,.]+)([A-Za-z]?)/);
   if (files !== undefined) stats.filesTransferred = files;
   if (sent !== undefined) stats.bytesSent = sent;
   if (received !== undefined) stats.bytesReceived = received;

@@ -97,9 +97,15 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     }
     if (context.signal.aborted) return interrupted(log, outcome);
 
-    const plan = planRun(job, await readInventory(job.backupDir, job.prefix), context.now);
-    await prepareStaging(plan, context.now, log);
+    let plan: Plan;
+    try {
+      plan = planRun(job, await readInventory(job.backupDir, job.prefix), context.now);
+      await prepareStaging(plan, context.now, log);
+    } catch (error) {
+      return fail(`job ${job.name}: cannot prepare the staging directory in ${job.backupDir}: ${messageOf(error)}`);
+    }
     const rsync = await runRsync(plan.rsyncArgv, { logFile: join(context.logDir, `${job.name}.rsync.log`), cancelSignal: context.signal });
+    if (rsync.logProblem !== undefined) log.warn(`rsync's output is not logged: ${rsync.logProblem}`);
     if (rsync.canceled || context.signal.aborted) {
       log.warn({ staging: plan.stagingPath }, "stopped by a signal: rsync stopped, staging kept for the next run");
       return interrupted(log, outcome);
@@ -110,7 +116,12 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     }
     if (rsync.exitCode === 24) log.warn("some source files vanished during the transfer (rsync 24): the snapshot is complete otherwise");
 
-    await publish(plan, context.now, log);
+    try {
+      await publish(plan, context.now, log);
+    } catch (error) {
+      const replacing = plan.replaces === undefined ? "" : ", replacing today's earlier snapshot";
+      return fail(`job ${job.name}: rsync succeeded but the snapshot could not be put in place (${plan.stagingPath} → ${plan.snapshot}${replacing}): ${messageOf(error)}; staging kept`, { rsync });
+    }
     log.info({ snapshot: plan.snapshotPath, ...rsync.stats }, `backup finished: ${plan.snapshot}`);
     await runPhase("after", hookContext("ok", { exitCode: rsync.exitCode }));
     const pruned = await prune(plan, context.now, log);
