@@ -60,8 +60,10 @@ export async function start(): Promise<void> {
   const controller = new AbortController();
   let signalCode: number | undefined;
   const onSignal = (name: NodeJS.Signals) => {
-    if (signalCode !== undefined) process.exit(signalCode); // a second signal: stop now
-    signalCode = name === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
+    // A second signal changes nothing: rsync and hooks are already being stopped (SIGKILL after a grace
+    // period), and exiting before the lock is released or a rename has finished would leave a mess.
+    if (signalCode !== undefined) return;
+    signalCode = name === "SIGINT" ? ExitCode.sigint : name === "SIGHUP" ? ExitCode.sighup : ExitCode.sigterm;
     controller.abort(new Error(`received ${name}`));
   };
   process.on("SIGINT", onSignal);
@@ -74,5 +76,8 @@ export async function start(): Promise<void> {
     process.stderr.write(`linkback: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     code = 70;
   }
-  process.exitCode = signalCode ?? code;
+  // Exit explicitly once stdout and stderr are flushed: a function hook that outlived its timeout must not
+  // keep a cron-started process alive until the next night.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write("", resolve))));
+  process.exit(signalCode ?? code);
 }

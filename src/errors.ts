@@ -11,7 +11,8 @@ export const ExitCode = {
   config: 3,
   /** Another run of the job holds its lock; nothing was done. */
   locked: 4,
-  /** Stopped by SIGINT (130) or SIGTERM (143). */
+  /** Stopped by SIGHUP (129), SIGINT (130) or SIGTERM (143). */
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;

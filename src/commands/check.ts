@@ -1,7 +1,7 @@
 // `linkback check`: load and validate every job, check it against the machine, print the rsync argv it
 // would run (rsnapshot's configtest and -t in one). Changes nothing.
 import { execa } from "execa";
-import { ExitCode, LinkbackError, messageOf } from "../errors.ts";
+import { ConfigError, ExitCode, LinkbackError, messageOf } from "../errors.ts";
 import { now } from "../clock.ts";
 import { loadJob } from "../job/load.ts";
 import { checkBackupDir, checkSshFiles } from "../job/preflight.ts";
@@ -37,9 +37,16 @@ export async function checkCommand(args: string[]): Promise<number> {
     process.stderr.write(`rsync is not installed (or not on PATH=${process.env.PATH ?? ""}): every job needs it\n`);
     codes.push(ExitCode.failed);
   }
+  const owners = new Map<string, string>();
   for (const file of files) {
     try {
       const job = await loadJob(file);
+      const key = `${job.backupDir}\0${job.prefix}`;
+      const other = owners.get(key);
+      if (other !== undefined) {
+        throw new ConfigError(`${job.file}: \`prefix\`: ${JSON.stringify(job.prefix)} in ${job.backupDir} is also job ${other}'s; two jobs with one prefix would replace each other's snapshots`);
+      }
+      owners.set(key, job.name);
       await checkSshFiles(job);
       await checkBackupDir(job);
       const plan = planRun(job, await readInventory(job.backupDir, job.prefix), now());

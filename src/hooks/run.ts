@@ -16,7 +16,7 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
   const timeoutSeconds = (typeof hook === "object" && "kind" in hook ? hook.timeout : undefined) ?? job.hooks.timeout ?? DEFAULT_HOOK_TIMEOUT;
   try {
     if (typeof hook === "function") {
-      await withTimeout(Promise.resolve(hook({ ...context })), timeoutSeconds);
+      await withTimeout(Promise.resolve(hook({ ...context })), timeoutSeconds, cancelSignal);
       return { ok: true };
     }
     const [file, args, shell] = commandOf(hook, job);
@@ -119,14 +119,20 @@ function collectTail(...streams: (NodeJS.ReadableStream | null | undefined)[]): 
   return () => text.replaceAll(/\s+/g, " ");
 }
 
-async function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
+/** A function hook cannot be killed: after its timeout (or a signal) linkback stops waiting for it. */
+async function withTimeout<T>(promise: Promise<T>, seconds: number, signal: AbortSignal | undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${seconds} s`)), seconds * 1000);
+    onAbort = () => reject(new Error("stopped by a signal"));
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, stop]);
   } finally {
     clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
   }
 }

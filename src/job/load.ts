@@ -98,8 +98,9 @@ async function importOnce(file: string): Promise<unknown> {
 function loadErrorMessage(error: unknown, file: string): string {
   const message = messageOf(error).split("\n")[0] ?? "";
   const stack = error instanceof Error ? (error.stack ?? "") : "";
-  const where = new RegExp(`${escape(file)}:(\\d+)(?::(\\d+))?`).exec(`${messageOf(error)}\n${stack}`);
-  const location = where === null ? "" : ` (line ${where[1]}${where[2] === undefined ? "" : `, column ${where[2]}`})`;
+  // Only the line: a column from a stack trace counts in jiti's transpiled code, not in the job file.
+  const where = new RegExp(`${escape(file)}:(\\d+)`).exec(`${messageOf(error)}\n${stack}`);
+  const location = where === null ? "" : ` (line ${where[1]})`;
   return `failed to load: ${message}${location}`;
 }
 

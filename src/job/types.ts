@@ -68,6 +68,12 @@ export interface JobConfig {
   /** Keep the snapshots of the last N calendar days, today included. Omit to keep every snapshot. */
   keepDays?: number;
   hooks?: Hooks;
+  /**
+   * Publish a snapshot even when the source turned out empty while the last snapshot is not. Off by
+   * default: an empty source is usually an unmounted disk, and publishing it would let pruning remove
+   * the real snapshots.
+   */
+  allowEmptySource?: boolean;
   /** Extra rsync arguments, appended after linkback's own. */
   rsyncArgs?: string[];
 }

@@ -1,9 +1,9 @@
 // validateJob(raw) checks a job module's export without touching disk and collects every problem at once.
-import { isAbsolute } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import type { Hook, Hooks, Job, SshOptions } from "./types.ts";
 import { isRemoteSource, isShellSource } from "./source.ts";
 
-const JOB_FIELDS = ["prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs"] as const;
+const JOB_FIELDS = ["prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs", "allowEmptySource"] as const;
 const SSH_FIELDS = ["identityFile", "knownHostsFile", "port", "options", "command"] as const;
 const HOOK_FIELDS = ["pre", "after", "fail", "timeout"] as const;
 const PREFIX = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -20,6 +20,9 @@ const FORBIDDEN_RSYNC_ARGS: Record<string, string> = {
   "--dry-run": "use `linkback run --dry-run`",
   "-n": "use `linkback run --dry-run`",
   "--only-write-batch": "a snapshot must be written",
+  "--list-only": "every snapshot would be empty",
+  "--existing": "files new on the source would never reach a snapshot (rsync writes into an empty directory)",
+  "--ignore-non-existing": "files new on the source would never reach a snapshot (rsync writes into an empty directory)",
 };
 
 export type Validation = { ok: true; job: Job } | { ok: false; errors: string[] };
@@ -67,6 +70,9 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
     if (why !== undefined) problem("rsyncArgs", `${JSON.stringify(arg)} is not allowed: ${why}`);
   }
 
+  if (raw.allowEmptySource !== undefined && typeof raw.allowEmptySource !== "boolean") {
+    problem("allowEmptySource", `must be true or false (got ${describe(raw.allowEmptySource)})`);
+  }
   if (raw.keepDays !== undefined && !(Number.isInteger(raw.keepDays) && (raw.keepDays as number) >= 1)) {
     problem("keepDays", `must be a whole number of days, 1 or more; omit it to keep every snapshot (got ${describe(raw.keepDays)})`);
   }
@@ -76,6 +82,7 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
   if (errors.length > 0) return { ok: false, errors };
   const job: Job = {
     ...(raw as unknown as Job),
+    backupDir: resolve(backupDir!), // `/mnt//usb/backups/` → `/mnt/usb/backups`
     name: origin.name,
     file: origin.file,
     excludes: excludes ?? [],

@@ -2,7 +2,7 @@
 // Created atomically (link(2) of a complete temp file, so no reader sees it half-written); a lock whose
 // process is gone (dead pid, another boot, a reused pid) is taken over, and the caller logs that.
 import { readFileSync } from "node:fs";
-import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { LockedError } from "../errors.ts";
@@ -77,8 +77,11 @@ async function breakStale(path: string, stale: LockOwner): Promise<boolean> {
   const breaker = `${path}.break`;
   const me = currentOwner(stale.job);
   if (!(await createExclusive(breaker, me))) {
+    // A `.break` left by a process that died inside this microsecond-long section: only an old one is removed,
+    // so two racing processes cannot remove each other's fresh one.
     const other = await readOwner(breaker);
-    if (other !== undefined && isStale(other)) await unlink(breaker).catch(() => {});
+    const age = await stat(breaker).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (other !== undefined && isStale(other) && age > 60_000) await unlink(breaker).catch(() => {});
     return false;
   }
   try {
@@ -114,15 +117,19 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 
 /** A lock is stale when its owner is on this host and no longer running (or is a different process now). */
 export function isStale(owner: LockOwner): boolean {
-  if (owner.hostname !== hostname()) return false; // a shared disk: we cannot see that host's processes
+  const sameBoot = owner.bootId !== undefined && owner.bootId === bootId();
+  // Another host on a shared disk: we cannot see its processes (unless it is this very boot, renamed).
+  if (owner.hostname !== hostname() && !sameBoot) return false;
   if (owner.pid <= 0) return true;
-  if (owner.bootId !== undefined && bootId() !== undefined && owner.bootId !== bootId()) return true;
+  if (owner.bootId !== undefined && bootId() !== undefined && !sameBoot) return true; // rebooted since
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
+    // EPERM: a process of another user has that pid now; only its start time can tell whether it is ours.
   }
-  return owner.startTicks !== undefined && startTicks(owner.pid) !== undefined && startTicks(owner.pid) !== owner.startTicks;
+  const ticks = startTicks(owner.pid);
+  return owner.startTicks !== undefined && ticks !== undefined && ticks !== owner.startTicks;
 }
 
 function currentOwner(job: string): LockOwner {

@@ -75,11 +75,20 @@ export function formatLine(line: string): string {
   return `${time} ${level} ${who}${entry.msg}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}\n`;
 }
 
+/** For syslog: 20 --link-dest paths would pass logger(1)'s 1 KiB line, so name the first and count the rest. */
+function withFewerLinkDests(argv: string[]): string[] {
+  const links = argv.filter((word) => word.startsWith("--link-dest="));
+  if (links.length <= 1) return argv;
+  const kept = argv.filter((word) => !word.startsWith("--link-dest=") || word === links[0]);
+  kept.splice(kept.indexOf(links[0]!) + 1, 0, `(+${links.length - 1} older --link-dest)`);
+  return kept;
+}
+
 function forwardToSyslog(sink: SyslogSink, line: string): void {
   const entry = JSON.parse(line) as Entry;
   const level: SyslogLevel = entry.level >= 50 ? "err" : entry.level >= 40 ? "warning" : "info";
   // The command as a shell would split it back (paths with spaces stay one word); a prune's reason too.
-  const command = Array.isArray(entry.argv) ? ` ${quoteArgv(entry.argv as string[])}` : "";
+  const command = Array.isArray(entry.argv) ? ` ${quoteArgv(withFewerLinkDests(entry.argv as string[]))}` : "";
   const reason = typeof entry.reason === "string" ? ` (${entry.reason})` : "";
   sink.send(level, `${entry.job === undefined ? "" : `${entry.job}: `}${entry.msg}${reason}${command}`);
 }

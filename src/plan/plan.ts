@@ -19,6 +19,8 @@ export interface Plan {
   resume: { from: string; to: string } | undefined;
   /** The failed attempt this run links against first (`PREFIX-incomplete.prev`); deleted after success. */
   resumeBase: string | undefined;
+  /** `PREFIX-incomplete` is there but empty (an attempt that failed before rsync wrote): just remove it. */
+  clearEmptyStaging: boolean;
   /** An older failed attempt to discard first, when two are left over. */
   discard: string | undefined;
   /** Today's snapshot exists already: it is a link target, and is replaced when the new one is complete. */
@@ -38,12 +40,13 @@ export function planRun(job: Job, inventory: Inventory, now: Date, options: { dr
   const previous = path(resumeName(job.prefix));
   const resume = inventory.staging ? { from: path(stagingName(job.prefix)), to: previous } : undefined;
   const discard = inventory.staging && inventory.previous ? previous : undefined;
+  const resumeBase = inventory.staging || inventory.previous ? previous : undefined;
   // A dry run renames nothing, so it links against the failed attempt where it lies now.
   const dryRun = options.dryRun ?? false;
-  const resumeBase = resume && dryRun ? [resume.from] : inventory.staging || inventory.previous ? [previous] : [];
+  const firstLink = dryRun && resume !== undefined ? resume.from : resumeBase;
 
   const newestFirst = [...inventory.snapshots].sort(byDay).reverse();
-  const linkDests = [...resumeBase, ...newestFirst.map((s) => path(s.name))].slice(0, MAX_LINK_DEST);
+  const linkDests = [...(firstLink === undefined ? [] : [firstLink]), ...newestFirst.map((s) => path(s.name))].slice(0, MAX_LINK_DEST);
   const stagingPath = path(stagingName(job.prefix));
   // rsync --dry-run creates nothing; a name that never exists shows what a fresh staging directory would get.
   const destination = dryRun ? `${stagingPath}.dry-run` : stagingPath;
@@ -59,7 +62,8 @@ export function planRun(job: Job, inventory: Inventory, now: Date, options: { dr
     snapshotPath: path(snapshot),
     stagingPath,
     resume,
-    resumeBase: inventory.staging || inventory.previous ? previous : undefined,
+    resumeBase,
+    clearEmptyStaging: inventory.stagingEmpty,
     discard,
     replaces,
     linkDests,

@@ -1,19 +1,21 @@
 // Execute one job: lock → pre hook → plan → rsync into staging → rename into place → after hook → prune.
 // Nothing that exists as a snapshot is written into; nothing is deleted unless rsync succeeded.
-import { mkdir, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ExitCode, LinkbackError, LockedError, messageOf } from "../errors.ts";
+import { ConfigError, ExitCode, LockedError, messageOf } from "../errors.ts";
 import type { HookContext, Job } from "../job/types.ts";
 import { checkBackupDir, checkLocalSource } from "../job/preflight.ts";
 import { isShellSource } from "../job/source.ts";
-import { runHook } from "../hooks/run.ts";
+import { type HookResult, runHook } from "../hooks/run.ts";
 import type { Logger } from "../log/logger.ts";
 import { acquireLock } from "../lock/lock.ts";
+import { claimPrefix } from "../lock/owner.ts";
 import { type Plan, planRun } from "../plan/plan.ts";
 import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
 import { type RsyncOutcome, runRsync } from "../rsync/run.ts";
-import { deleteTree, isRealDirectory, leftoverTrash, moveToTrash, readInventory } from "../snapshot/store.ts";
+import { isEmptyDirectory, readInventory } from "../snapshot/store.ts";
+import { cleanUpAfterPublish, prepareStaging, publish, recoverInterruptedReplace } from "./staging.ts";
+import { prune } from "./prune.ts";
 import { dayOf, snapshotName } from "../snapshot/name.ts";
 
 export type JobStatus = "ok" | "failed" | "locked" | "config" | "interrupted";
@@ -50,18 +52,22 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
   const hookContext = (status: HookContext["status"], extra: Partial<HookContext> = {}): HookContext => ({
     job: job.name, snapshot, status, durationMs: elapsed(), ...extra,
   });
-  const runPhase = async (phase: "pre" | "after" | "fail", ctx: HookContext) => {
+  const runPhase = async (phase: "pre" | "after" | "fail", ctx: HookContext): Promise<HookResult> => {
     const hook = job.hooks[phase];
-    if (hook === undefined) return true;
+    if (hook === undefined) return { ok: true };
     log.debug({ phase }, `running ${phase} hook`);
-    const result = await runHook(hook, job, ctx, phase === "pre" ? context.signal : undefined);
+    const result = await runHook(hook, job, ctx, context.signal);
     if (!result.ok) log.warn({ phase }, `${phase} hook failed: ${result.error}`);
-    return result.ok;
+    return result;
   };
   const fail = async (message: string, extra: Partial<JobOutcome> = {}) => {
     log.error(message);
     await runPhase("fail", hookContext("failed", { error: message, exitCode: extra.rsync?.exitCode }));
     return outcome("failed", ExitCode.failed, { message, ...extra });
+  };
+  const interrupted = (where: string) => {
+    log.error(`backup interrupted by a signal ${where}`);
+    return outcome("interrupted", ExitCode.sigterm, { message: `interrupted by a signal ${where}` });
   };
 
   try {
@@ -85,21 +91,28 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
   }
 
   try {
-    log.info({ source: job.source, backupDir: job.backupDir }, `backup started: ${snapshot}`);
-    if (!(await runPhase("pre", hookContext("pending")))) {
-      if (context.signal.aborted) return interrupted(log, outcome);
-      return fail(`job ${job.name}: pre hook failed; backup skipped, nothing pruned`);
+    try {
+      await claimPrefix(job.backupDir, job.prefix, job);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) return fail(`job ${job.name}: ${messageOf(error)}`);
+      log.error(error.message);
+      return outcome("config", ExitCode.config, { message: error.message });
     }
+    log.info({ source: job.source, backupDir: job.backupDir }, `backup started: ${snapshot}`);
+    const pre = await runPhase("pre", hookContext("pending"));
+    if (context.signal.aborted) return interrupted("in the pre hook; nothing renamed, nothing pruned");
+    if (!pre.ok) return fail(`job ${job.name}: pre hook failed (${pre.error}); backup skipped, nothing pruned`);
     try {
       await checkLocalSource(job);
     } catch (error) {
       return fail(messageOf(error));
     }
-    if (context.signal.aborted) return interrupted(log, outcome);
 
     let plan: Plan;
     try {
-      plan = planRun(job, await readInventory(job.backupDir, job.prefix), context.now);
+      let inventory = await readInventory(job.backupDir, job.prefix);
+      if (await recoverInterruptedReplace(inventory, job.prefix, context.now, log)) inventory = await readInventory(job.backupDir, job.prefix);
+      plan = planRun(job, inventory, context.now);
       await prepareStaging(plan, context.now, log);
     } catch (error) {
       return fail(`job ${job.name}: cannot prepare the staging directory in ${job.backupDir}: ${messageOf(error)}`);
@@ -108,93 +121,42 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     if (rsync.logProblem !== undefined) log.warn(`rsync's output is not logged: ${rsync.logProblem}`);
     if (rsync.canceled || context.signal.aborted) {
       log.warn({ staging: plan.stagingPath }, "stopped by a signal: rsync stopped, staging kept for the next run");
-      return interrupted(log, outcome);
+      return interrupted("during rsync; staging kept, nothing renamed, nothing pruned");
     }
     log.info({ exitCode: rsync.exitCode, argv: plan.rsyncArgv }, `rsync exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`);
-    if (!isSuccess(rsync.exitCode)) {
-      return fail(rsyncFailure(job, rsync), { rsync });
-    }
+    if (!isSuccess(rsync.exitCode)) return fail(rsyncFailure(job, rsync), { rsync });
     if (rsync.exitCode === 24) log.warn("some source files vanished during the transfer (rsync 24): the snapshot is complete otherwise");
+    const empty = await emptySourceProblem(job, plan);
+    if (empty !== undefined) return fail(empty, { rsync });
 
     try {
-      await publish(plan, context.now, log);
+      await publish(plan);
     } catch (error) {
-      const replacing = plan.replaces === undefined ? "" : ", replacing today's earlier snapshot";
+      const replacing = plan.replaces === undefined ? "" : `, setting today's earlier ${plan.replaces} aside`;
       return fail(`job ${job.name}: rsync succeeded but the snapshot could not be put in place (${plan.stagingPath} → ${plan.snapshot}${replacing}): ${messageOf(error)}; staging kept`, { rsync });
     }
     log.info({ snapshot: plan.snapshotPath, ...rsync.stats }, `backup finished: ${plan.snapshot}`);
+    await cleanUpAfterPublish(plan, context.now, log);
+    if (context.signal.aborted) return interrupted(`after ${plan.snapshot} was completed; nothing pruned`);
     await runPhase("after", hookContext("ok", { exitCode: rsync.exitCode }));
-    const pruned = await prune(plan, context.now, log);
+    const pruned = await prune(plan, context.now, log, context.signal);
+    if (context.signal.aborted) return interrupted(`after ${plan.snapshot} was completed, while pruning`);
     return outcome("ok", ExitCode.ok, { snapshot: plan.snapshot, pruned, rsync });
   } finally {
     await lock.release();
   }
 }
 
-function interrupted(log: Logger, outcome: (status: JobStatus, code: number, extra?: Partial<JobOutcome>) => JobOutcome): JobOutcome {
-  log.error("backup interrupted by a signal; nothing renamed, nothing pruned");
-  return outcome("interrupted", ExitCode.sigterm, { message: "interrupted by a signal" });
-}
-
-/** A failed attempt becomes the resume base; rsync always writes into a fresh staging directory. */
-async function prepareStaging(plan: Plan, now: Date, log: Logger): Promise<void> {
-  const backupDir = plan.job.backupDir;
-  if (plan.discard !== undefined) {
-    const trashed = await moveToTrash(backupDir, relative(plan, plan.discard), now);
-    log.info({ trash: trashed }, "discarding an older failed attempt");
-    await deleteTree(trashed);
-  }
-  if (plan.resume !== undefined) {
-    await rename(plan.resume.from, plan.resume.to);
-    log.info({ from: plan.resume.to }, "resuming: the previous failed attempt is the first link target");
-  }
-  for (const dir of plan.linkDests) {
-    if (!(await isRealDirectory(dir))) throw new LinkbackError(`link target ${dir} vanished while the lock was held`);
-  }
-  await mkdir(plan.stagingPath);
-}
-
-/** Rename staging to the snapshot's name (replacing a same-day snapshot) and drop the resume base. */
-async function publish(plan: Plan, now: Date, log: Logger): Promise<void> {
-  const backupDir = plan.job.backupDir;
-  let replaced: string | undefined;
-  if (plan.replaces !== undefined) replaced = await moveToTrash(backupDir, plan.replaces, now);
-  await rename(plan.stagingPath, plan.snapshotPath);
-  if (replaced !== undefined) {
-    log.info({ replaced: plan.replaces }, `replaced today's earlier snapshot ${plan.replaces}`);
-    await deleteTree(replaced);
-  }
-  if (plan.resumeBase !== undefined && (await isRealDirectory(plan.resumeBase))) {
-    await deleteTree(await moveToTrash(backupDir, relative(plan, plan.resumeBase), now));
-  }
-}
-
-/** Delete what retention rejects, each logged with its reason; keeps are logged too. */
-async function prune(plan: Plan, now: Date, log: Logger): Promise<string[]> {
-  const pruned: string[] = [];
-  for (const decision of plan.retention) {
-    if (decision.action === "keep") {
-      log.info({ reason: decision.reason }, `keeping ${decision.snapshot.name}`);
-      continue;
-    }
-    try {
-      const trashed = await moveToTrash(plan.job.backupDir, decision.snapshot.name, now);
-      log.info({ reason: decision.reason }, `deleting ${decision.snapshot.name}`);
-      await deleteTree(trashed);
-      pruned.push(decision.snapshot.name);
-    } catch (error) {
-      log.error(`could not delete ${decision.snapshot.name}: ${messageOf(error)}`);
-    }
-  }
-  for (const leftover of await leftoverTrash(plan.job.backupDir, plan.job.prefix)) {
-    log.info({ path: leftover }, "deleting a tree left in the trash by an earlier run");
-    await deleteTree(leftover).catch((error: unknown) => log.error(`could not delete ${leftover}: ${messageOf(error)}`));
-  }
-  return pruned;
-}
-
-function relative(plan: Plan, path: string): string {
-  return path.slice(plan.job.backupDir.replace(/\/+$/, "").length + 1);
+/**
+ * An empty source (an unmounted disk, a dead NFS mount) gives rsync nothing to complain about; published,
+ * it would be a "complete" snapshot, and pruning would then remove the real ones. Refuse it when the newest
+ * snapshot is not empty, unless the job says `allowEmptySource: true`.
+ */
+async function emptySourceProblem(job: Job, plan: Plan): Promise<string | undefined> {
+  if (job.allowEmptySource === true || !(await isEmptyDirectory(plan.stagingPath))) return undefined;
+  const newest = plan.linkDests.find((dir) => basename(dir) !== basename(plan.resumeBase ?? ""));
+  if (newest === undefined || (await isEmptyDirectory(newest))) return undefined;
+  return `job ${job.name}: source ${job.source} is empty but ${basename(newest)} is not (is the source disk mounted?); nothing published, nothing pruned — set allowEmptySource: true if empty is right`;
 }
 
 /** One line: what rsync said and what its status means, with a hint where there is one. */

@@ -4,7 +4,7 @@ import type { JobOutcome } from "./execute.ts";
 
 /** Precedence: interrupted, then failed, then invalid config, then locked; 0 only if every job is ok. */
 export function worstExitCode(outcomes: readonly JobOutcome[]): number {
-  const order = [ExitCode.sigint, ExitCode.sigterm, ExitCode.failed, ExitCode.config, ExitCode.locked, ExitCode.usage];
+  const order = [ExitCode.sighup, ExitCode.sigint, ExitCode.sigterm, ExitCode.failed, ExitCode.config, ExitCode.locked, ExitCode.usage];
   for (const code of order) if (outcomes.some((outcome) => outcome.exitCode === code)) return code;
   return outcomes.find((outcome) => outcome.exitCode !== ExitCode.ok)?.exitCode ?? ExitCode.ok;
 }

@@ -12,10 +12,14 @@ export interface Inventory {
   backupDir: string;
   /** This job's complete snapshots (real directories whose names parse exactly), oldest first. */
   snapshots: Snapshot[];
-  /** `PREFIX-incomplete` exists: a previous attempt failed or was interrupted. */
+  /** `PREFIX-incomplete` exists and holds something: a previous attempt failed or was interrupted. */
   staging: boolean;
+  /** `PREFIX-incomplete` exists but is empty (an attempt that failed before rsync wrote anything). */
+  stagingEmpty: boolean;
   /** `PREFIX-incomplete.prev` exists: the attempt before that. */
   previous: boolean;
+  /** `PREFIX-YYYY-MM-DD.replaced` trees: a same-day replacement was interrupted between its two renames. */
+  replaced: string[];
   /** Names that look like this job's but are not real directories (symlinks, files): never touched. */
   ignored: string[];
 }

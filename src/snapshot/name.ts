@@ -38,12 +38,24 @@ export function resumeName(prefix: string): string {
   return `${prefix}-incomplete.prev`;
 }
 
+/** A same-day snapshot set aside while its replacement is renamed into place (restored if a crash intervenes). */
+export function replacedName(snapshot: string): string {
+  return `${snapshot}.replaced`;
+}
+
+/** The snapshot name a `.replaced` entry stands for, if it is one of this prefix's. */
+export function parseReplacedName(prefix: string, name: string): string | undefined {
+  if (!name.endsWith(".replaced")) return undefined;
+  const snapshot = name.slice(0, -".replaced".length);
+  return parseSnapshotName(prefix, snapshot) === undefined ? undefined : snapshot;
+}
+
 /** Folder inside the backup directory where doomed trees are renamed before they are deleted. */
 export const TRASH_DIR = ".linkback-trash";
 
 /** The trash entry for `name`: unique per call, and traceable to the job by its original name. */
-export function trashName(name: string, instant: Date, pid: number): string {
-  return `${name}~${format(instant, "yyyyMMdd'T'HHmmss")}.${pid}`;
+export function trashName(name: string, instant: Date, pid: number, sequence = 0): string {
+  return `${name}~${format(instant, "yyyyMMdd'T'HHmmss")}.${pid}${sequence === 0 ? "" : `-${sequence}`}`;
 }
 
 /** The original name of a trash entry. */

@@ -1,32 +1,54 @@
 // The snapshot store on disk: read a job's inventory, rename staging into place, move trees to the trash
 // and delete them. Never follows symlinks; never writes into a tree that shares inodes with a snapshot.
-import { chmod, lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, opendir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { LinkbackError, messageOf } from "../errors.ts";
 import { type Inventory, type Snapshot, byDay } from "./inventory.ts";
-import { TRASH_DIR, parseSnapshotName, resumeName, stagingName, trashName, trashOrigin } from "./name.ts";
+import { TRASH_DIR, parseReplacedName, parseSnapshotName, resumeName, stagingName, trashName, trashOrigin } from "./name.ts";
+
+let trashed = 0;
 
 /** Read the backup directory and return what belongs to `prefix`. */
 export async function readInventory(backupDir: string, prefix: string): Promise<Inventory> {
-  const entries = await readdir(backupDir, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await readdir(backupDir, { withFileTypes: true });
+  } catch (error) {
+    throw new LinkbackError(`cannot read backupDir ${backupDir}: ${messageOf(error)}`);
+  }
   const snapshots: Snapshot[] = [];
   const ignored: string[] = [];
+  const replaced: string[] = [];
   let staging = false;
+  let stagingEmpty = false;
   let previous = false;
   for (const entry of entries) {
     const day = parseSnapshotName(prefix, entry.name);
     const isStaging = entry.name === stagingName(prefix);
     const isPrevious = entry.name === resumeName(prefix);
-    if (day === undefined && !isStaging && !isPrevious) continue;
+    const isReplaced = parseReplacedName(prefix, entry.name) !== undefined;
+    if (day === undefined && !isStaging && !isPrevious && !isReplaced) continue;
     if (!entry.isDirectory()) {
       ignored.push(entry.name);
       continue;
     }
     if (day !== undefined) snapshots.push({ name: entry.name, day });
-    if (isStaging) staging = true;
+    if (isStaging) [staging, stagingEmpty] = (await isEmptyDirectory(join(backupDir, entry.name))) ? [false, true] : [true, false];
     if (isPrevious) previous = true;
+    if (isReplaced) replaced.push(entry.name);
   }
   snapshots.sort(byDay);
-  return { backupDir, snapshots, staging, previous, ignored };
+  return { backupDir, snapshots, staging, stagingEmpty, previous, replaced, ignored };
+}
+
+/** True for a directory with no entries at all. */
+export async function isEmptyDirectory(path: string): Promise<boolean> {
+  const dir = await opendir(path);
+  try {
+    return (await dir.read()) === null;
+  } finally {
+    await dir.close().catch(() => {});
+  }
 }
 
 /** True if `path` is a real directory (not a symlink to one). */
@@ -46,7 +68,7 @@ export async function moveToTrash(backupDir: string, name: string, instant: Date
   const trash = join(backupDir, TRASH_DIR);
   await mkdir(trash, { recursive: true, mode: 0o700 });
   const source = join(backupDir, name);
-  const target = join(trash, trashName(name, instant, process.pid));
+  const target = join(trash, trashName(name, instant, process.pid, ++trashed));
   try {
     await rename(source, target);
   } catch (error) {

@@ -165,7 +165,7 @@ describe("run --all and check with broken jobs among healthy ones", { skip }, ()
     const clean = await all("2026-11-01T03:00:00");
     assert.equal(clean.exitCode, 0, clean.stderr);
     assert.doesNotMatch(clean.stderr, /_template|_example|templates are never loaded/);
-    assert.deepEqual(await allNames(ws.backup), ["alpha-2026-11-01", "gamma-2026-11-01"]);
+    assert.deepEqual(await allNames(ws.backup), [".linkback-alpha.job", ".linkback-gamma.job", "alpha-2026-11-01", "gamma-2026-11-01"]);
 
     // + a broken job file (beta, sorted between the two): 3, both healthy ones backed up.
     const betaFile = await writeJob(ws.jobs, "beta", { ...healthy("beta"), keepDays: "7" });

@@ -93,11 +93,18 @@ async function assertFailedDay(c: Case, result: { exitCode: number; stderr: stri
   assert.ok(!log.some((e) => e.msg.startsWith("deleting ")), "nothing pruned (log)");
 }
 
-/** Names in a backup dir, the lock and an EMPTY trash folder left out (a non-empty trash is an error). */
+/**
+ * Names in a backup dir, an EMPTY trash folder (a non-empty trash is an error) and the prefix's owner
+ * marker `.linkback-PREFIX.job` (checked to name the job) left out.
+ */
 async function visible(dir: string): Promise<string[]> {
   const trash = join(dir, ".linkback-trash");
   if (existsSync(trash)) assert.deepEqual(await allNames(trash), [], "nothing left in the trash");
-  return (await allNames(dir)).filter((name) => name !== ".linkback-trash");
+  const names = await allNames(dir);
+  for (const marker of names.filter((name) => /^\.linkback-.*\.job$/.test(name))) {
+    assert.equal((await readFile(join(dir, marker), "utf8")).trim(), "laptop", `${marker} names the job that owns the prefix`);
+  }
+  return names.filter((name) => name !== ".linkback-trash" && !/^\.linkback-.*\.job$/.test(name));
 }
 
 describe("a failed day with the real rsync, then the next day", { skip }, () => {
@@ -229,11 +236,11 @@ describe("a failed day with the real rsync, then the next day", { skip }, () => 
       const result = await c.ws.run(["laptop"], "2026-10-10T03:00:00", { PATH: standInPath(), LINKBACK_STANDIN_RSYNC_CALLS: calls });
       assert.equal(result.exitCode, 1, result.stderr);
       assert.match(result.stderr, /pre hook failed: exit status 3: mount failed/);
-      assert.match(result.stderr, /job laptop: pre hook failed; backup skipped, nothing pruned/);
+      assert.match(result.stderr, /job laptop: pre hook failed \(exit status 3: mount failed\); backup skipped, nothing pruned/);
       assert.ok(!existsSync(calls), "rsync was never started");
       assert.ok(!existsSync(join(c.ws.logs, "laptop.rsync.log")));
-      assert.deepEqual(await allNames(c.ws.backup), Object.keys(c.old).sort(), "no staging, nothing pruned, lock released");
-      assert.equal((await readFile(c.failMarker, "utf8")).trim(), "failed||job laptop: pre hook failed; backup skipped, nothing pruned");
+      assert.deepEqual(await visible(c.ws.backup), Object.keys(c.old).sort(), "no staging, nothing pruned, lock released");
+      assert.equal((await readFile(c.failMarker, "utf8")).trim(), "failed||job laptop: pre hook failed (exit status 3: mount failed); backup skipped, nothing pruned");
       assert.ok(!existsSync(c.afterMarker));
     } finally {
       await c.ws.cleanup();
@@ -259,7 +266,7 @@ describe("a failed day with the real rsync, then the next day", { skip }, () => 
       const result = await c.ws.run(["laptop"], "2026-10-10T03:00:00");
       assert.equal(result.exitCode, 1);
       assert.match(result.stderr, new RegExp(`error +laptop: job laptop: source ${missing} does not exist`));
-      assert.deepEqual(await allNames(c.ws.backup), Object.keys(c.old).sort(), "no staging, nothing pruned");
+      assert.deepEqual(await visible(c.ws.backup), Object.keys(c.old).sort(), "no staging, nothing pruned");
       assert.equal((await readFile(c.failMarker, "utf8")).trim(), `failed||job laptop: source ${missing} does not exist`);
       assert.ok(!existsSync(c.afterMarker));
     } finally {

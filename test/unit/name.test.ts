@@ -5,7 +5,7 @@ process.env.TZ = "Europe/Berlin"; // before any date is made; each test file run
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  dayOf, isCalendarDay, lockName, parseSnapshotName, resumeName, snapshotName, stagingName, trashName, trashOrigin,
+  dayOf, isCalendarDay, lockName, parseReplacedName, parseSnapshotName, replacedName, resumeName, snapshotName, stagingName, trashName, trashOrigin,
 } from "../../src/snapshot/name.ts";
 import { now } from "../../src/clock.ts";
 
@@ -196,5 +196,18 @@ describe("other names", () => {
     assert.equal(stagingName("laptop"), "laptop-incomplete");
     assert.equal(resumeName("laptop"), "laptop-incomplete.prev");
     assert.equal(lockName("laptop"), ".linkback-laptop.lock");
+  });
+});
+
+describe("replaced names (a same-day snapshot set aside while its successor is renamed in)", () => {
+  test("round trip, and never a snapshot name", () => {
+    assert.equal(replacedName("laptop-2026-11-22"), "laptop-2026-11-22.replaced");
+    assert.equal(parseReplacedName("laptop", "laptop-2026-11-22.replaced"), "laptop-2026-11-22");
+    assert.equal(parseSnapshotName("laptop", "laptop-2026-11-22.replaced"), undefined);
+  });
+  test("other prefixes and non-snapshots are not ours", () => {
+    assert.equal(parseReplacedName("laptop", "laptop-weekly-2026-11-22.replaced"), undefined);
+    assert.equal(parseReplacedName("laptop", "laptop-old.replaced"), undefined);
+    assert.equal(parseReplacedName("laptop", "laptop-2026-11-22"), undefined);
   });
 });

@@ -30,7 +30,7 @@ function days(n: number, last = "2026-11-21"): string[] {
 }
 const snapshotsOf = (list: string[]): Snapshot[] => list.map((day) => ({ name: `laptop-${day}`, day }));
 function inventory(list: string[], overrides: Partial<Inventory> = {}): Inventory {
-  return { backupDir: BACKUP, snapshots: snapshotsOf(list), staging: false, previous: false, ignored: [], ...overrides };
+  return { backupDir: BACKUP, snapshots: snapshotsOf(list), staging: false, stagingEmpty: false, previous: false, replaced: [], ignored: [], ...overrides };
 }
 const at = (name: string) => `${BACKUP}/${name}`;
 const STAGING = at("laptop-incomplete");
@@ -363,5 +363,22 @@ describe("the rsync argv", () => {
         }
       }
     }
+  });
+});
+
+describe("an empty staging directory (an attempt that failed before rsync wrote)", () => {
+  test("is cleared, not resumed from; the earlier attempt stays the resume base and is not discarded", () => {
+    const plan = planRun(job(), inventory(days(3), { stagingEmpty: true, previous: true }), NOW);
+    assert.equal(plan.clearEmptyStaging, true);
+    assert.equal(plan.resume, undefined);
+    assert.equal(plan.discard, undefined);
+    assert.equal(plan.resumeBase, PREVIOUS);
+    assert.equal(plan.linkDests[0], PREVIOUS);
+  });
+  test("without an earlier attempt there is no resume base", () => {
+    const plan = planRun(job(), inventory(days(3), { stagingEmpty: true }), NOW);
+    assert.equal(plan.clearEmptyStaging, true);
+    assert.equal(plan.resumeBase, undefined);
+    assert.ok(!plan.linkDests.some((dir) => dir.includes("incomplete")));
   });
 });

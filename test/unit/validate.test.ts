@@ -333,3 +333,17 @@ describe("closest()", () => {
     assert.equal(closest("anything", []), undefined);
   });
 });
+
+describe("review fixes", () => {
+  for (const option of ["--list-only", "--existing", "--ignore-non-existing"]) {
+    test(`rsyncArgs ${option} is refused: every snapshot would be empty or miss new files`, () =>
+      expectOneError({ ...LOCAL, rsyncArgs: [option] }, "rsyncArgs", option));
+  }
+  test("allowEmptySource must be a boolean", () => expectOneError({ ...LOCAL, allowEmptySource: "yes" }, "allowEmptySource", '"yes"'));
+  test("allowEmptySource: true is accepted", () => assert.equal(validateJob({ ...LOCAL, allowEmptySource: true }, ORIGIN).ok, true));
+  test("backupDir is normalised: // and a trailing / go", () => {
+    const result = validateJob({ ...LOCAL, backupDir: "/mnt//usb/backups/" }, ORIGIN);
+    assert.ok(result.ok);
+    assert.equal(result.job.backupDir, "/mnt/usb/backups");
+  });
+});
