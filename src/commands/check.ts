@@ -4,11 +4,10 @@ import { execa } from "execa";
 import { ConfigError, ExitCode, LinkbackError, messageOf } from "../errors.ts";
 import { now } from "../clock.ts";
 import { loadJob } from "../job/load.ts";
-import { checkBackupDir, checkSshFiles } from "../job/preflight.ts";
+import { checkSshFiles } from "../job/preflight.ts";
 import { jobsDir } from "../paths.ts";
 import { quoteArgv } from "../plan/describe.ts";
-import { planRun } from "../plan/plan.ts";
-import { readInventory } from "../snapshot/store.ts";
+import { currentPlan } from "../run/currentPlan.ts";
 import { parseCommand } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
@@ -48,8 +47,7 @@ export async function checkCommand(args: string[]): Promise<number> {
       }
       owners.set(key, job.name);
       await checkSshFiles(job);
-      await checkBackupDir(job);
-      const plan = planRun(job, await readInventory(job.backupDir, job.prefix), now());
+      const plan = await currentPlan(job, now());
       process.stdout.write(`${job.name}: ok (${job.file})\n  ${quoteArgv(plan.rsyncArgv)}\n`);
     } catch (error) {
       if (!(error instanceof LinkbackError)) throw error;

@@ -2,19 +2,16 @@
 // deletes and runs no hook, writes no log file.
 import { ExitCode } from "../errors.ts";
 import type { Job } from "../job/types.ts";
-import { checkBackupDir } from "../job/preflight.ts";
 import type { Logger } from "../log/logger.ts";
 import { describePlan } from "../plan/describe.ts";
-import { planRun } from "../plan/plan.ts";
 import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
 import { runRsync } from "../rsync/run.ts";
-import { readInventory } from "../snapshot/store.ts";
+import { currentPlan } from "./currentPlan.ts";
 import type { JobOutcome } from "./execute.ts";
 
 export async function dryRunJob(job: Job, context: { now: Date; logger: Logger }): Promise<JobOutcome> {
   const started = Date.now();
-  await checkBackupDir(job);
-  const plan = planRun(job, await readInventory(job.backupDir, job.prefix), context.now, { dryRun: true });
+  const plan = await currentPlan(job, context.now, { dryRun: true });
   process.stdout.write(describePlan(plan));
   process.stdout.write("--- rsync --dry-run output ---\n");
   const rsync = await runRsync(plan.rsyncArgv, { logFile: undefined, cancelSignal: undefined });
