@@ -8,8 +8,14 @@ import { JITI_CACHE, PUBLIC_ENTRY } from "../paths.ts";
 import type { Job } from "./types.ts";
 import { closest, validateJob } from "./validate.ts";
 
-/** How long a job module may take to load (a top-level await that never resolves is an error). */
-export const LOAD_TIMEOUT_MS = 30_000;
+/**
+ * How long a job module may take to load (a top-level await that never resolves is an error):
+ * 30 s, or LINKBACK_LOAD_TIMEOUT seconds.
+ */
+export function loadTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.LINKBACK_LOAD_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+}
 
 export interface JobFile {
   name: string;
@@ -69,8 +75,10 @@ async function importJobModule(file: string): Promise<unknown> {
   jiti ??= loader(JITI_CACHE);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConfigError(`${file}: did not finish loading within ${LOAD_TIMEOUT_MS / 1000} s (a top-level await that never resolves?)`)), LOAD_TIMEOUT_MS);
-    timer.unref();
+    const ms = loadTimeoutMs();
+    // Not unref-ed: a job whose top-level await waits on nothing would otherwise let the event loop run dry,
+    // and Node would exit with status 13 before the other jobs of `run --all` ran.
+    timer = setTimeout(() => reject(new ConfigError(`${file}: did not finish loading within ${ms / 1000} s (a top-level await that never resolves?)`)), ms);
   });
   try {
     return await Promise.race([importOnce(file), timeout]);

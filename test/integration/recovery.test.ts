@@ -143,4 +143,19 @@ export default defineJob({ prefix: "p", backupDir: ${JSON.stringify(ws.backup)},
       await ws.cleanup();
     }
   });
+
+  test("a job file whose top-level await never resolves is a config error after the load timeout; the others still run", async () => {
+    const ws = await workspace("hung-load");
+    try {
+      await writeTree(ws.src, { "a.txt": "a\n" });
+      await writeJob(ws.jobs, "hangs", `await new Promise(() => {});\nexport default { prefix: "h", backupDir: "/nowhere", source: "/nowhere" };\n`);
+      await ws.job("works");
+      const result = await linkback(["run", "--all", "--jobs", ws.jobs], ws.env("2026-11-05T03:00", { LINKBACK_LOAD_TIMEOUT: "2" }));
+      assert.equal(result.exitCode, 3, result.stderr);
+      assert.match(result.stderr, /hangs\.ts: did not finish loading within 2 s/);
+      assert.deepEqual((await allNames(ws.backup)).filter((n) => !n.startsWith(".")), ["works-2026-11-05"]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
 });
