@@ -66,6 +66,13 @@ export async function start(): Promise<void> {
     signalCode = name === "SIGINT" ? ExitCode.sigint : name === "SIGHUP" ? ExitCode.sighup : ExitCode.sigterm;
     controller.abort(new Error(`received ${name}`));
   };
+  // `linkback run x --dry-run | head`: a reader that went away is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") return;
+      throw error;
+    });
+  }
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
