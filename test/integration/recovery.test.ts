@@ -49,6 +49,10 @@ describe("recovery", { skip }, () => {
       await ws.job("p");
       // Attempt 1 got a.bin and b.bin across, then failed (its staging is what is left).
       await writeTree(join(ws.backup, "p-incomplete"), { "a.bin": "a".repeat(50_000), "b.bin": "b".repeat(50_000) });
+      // One fixed mtime on both sides: rsync compares whole seconds, and wall-clock writes may straddle one.
+      const when = new Date("2026-11-01T12:00:00Z");
+      for (const name of ["a.bin", "b.bin", "c.bin"]) await touch(join(ws.src, name), when);
+      for (const name of ["a.bin", "b.bin"]) await touch(join(ws.backup, "p-incomplete", name), when);
       // Attempt 2 fails before rsync writes: rsync is not on PATH.
       const empty = join(ws.root, "empty-bin");
       await mkdir(empty);
