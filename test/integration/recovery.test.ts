@@ -3,11 +3,11 @@
 // and a function hook that never settles.
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { linkback, writeJob, writeTree } from "../helpers/cli.ts";
-import { allNames, filesTransferred, hasProgram, inodes, manifest, rsyncLog, touch, workspace } from "../helpers/tree.ts";
+import { allNames, filesTransferred, fullListing, hasProgram, inodes, manifest, rsyncLog, touch, workspace } from "../helpers/tree.ts";
 
 const skip = !(await hasProgram("rsync")) && process.env.CI !== "true" ? "rsync is not installed (required under CI=true)" : false;
 
@@ -159,6 +159,27 @@ export default defineJob({ prefix: "p", backupDir: ${JSON.stringify(ws.backup)},
       assert.match(result.stderr, /hangs\.ts: did not finish loading within 2 s/);
       assert.deepEqual((await allNames(ws.backup)).filter((n) => !n.startsWith(".")), ["works-2026-11-05"]);
     } finally {
+      await ws.cleanup();
+    }
+  });
+
+  test("pruning and same-day replacement never follow a symlink out of a snapshot", async () => {
+    const ws = await workspace("symlink-out");
+    try {
+      const outside = join(ws.root, "outside");
+      await writeTree(outside, { "precious.jpg": "only copy\n", "ro/f.txt": "f\n" });
+      await chmod(join(outside, "ro"), 0o555);
+      const before = await fullListing(outside);
+      await writeTree(ws.src, { "a.txt": "a\n" });
+      await symlink(outside, join(ws.src, "link-out"));
+      await ws.job("p", { keepDays: 1 });
+      assert.equal((await ws.run(["p"], "2026-11-05T03:00")).exitCode, 0);
+      assert.equal((await ws.run(["p"], "2026-11-06T03:00")).exitCode, 0, "day 5 pruned");
+      assert.equal((await ws.run(["p"], "2026-11-06T04:00")).exitCode, 0, "day 6 replaced");
+      assert.deepEqual((await allNames(ws.backup)).filter((n) => !n.startsWith(".")), ["p-2026-11-06"]);
+      assert.deepEqual(await fullListing(outside), before, "the symlink's target is untouched");
+    } finally {
+      await chmod(join(ws.root, "outside", "ro"), 0o755).catch(() => {});
       await ws.cleanup();
     }
   });
