@@ -5,21 +5,28 @@ import { ExitCode, LinkbackError, UsageError } from "./errors.ts";
 import { PACKAGE_ROOT } from "./paths.ts";
 import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { CHECK_HELP, checkCommand } from "./commands/check.ts";
+import { DUE_HELP, dueCommand } from "./commands/due.ts";
+import { STATUS_HELP, statusCommand } from "./commands/status.ts";
 import { closest } from "./job/validate.ts";
 
 export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
 
 Usage:
-  linkback run <job>... | --all [--dry-run] [--jobs DIR]   back up jobs (see linkback run --help)
+  linkback run <job>... | --all [--dry-run] [--jobs DIR]   back up jobs now (see linkback run --help)
+  linkback due [--parallel N] [--dry-run] [--jobs DIR]    back up the jobs that are due (cron, every 10 min)
+  linkback status [--json] [--jobs DIR]                   every job's state; exit 1 if one needs attention
   linkback check [<job>...] [--jobs DIR]                  validate jobs, print their rsync commands
   linkback help [command]                                 this help, or a command's
   linkback --version
 
-Jobs are DIR/<name>.ts (default DIR: $LINKBACK_JOBS, else this clone's jobs/).
+Jobs are DIR/<name>.ts (default DIR: $LINKBACK_JOBS, else this clone's jobs/). Status files go to
+$LINKBACK_STATUS_DIR, else this clone's status/.
 LINKBACK_NOW=<ISO 8601> replaces the clock (for tests and trials).`;
 
 const COMMANDS: Record<string, { help: string; run: (args: string[], signal: AbortSignal) => Promise<number> }> = {
   run: { help: RUN_HELP, run: runCommand },
+  due: { help: DUE_HELP, run: dueCommand },
+  status: { help: STATUS_HELP, run: (args) => statusCommand(args) },
   check: { help: CHECK_HELP, run: (args) => checkCommand(args) },
 };
 

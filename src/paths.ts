@@ -21,5 +21,10 @@ export function logDir(flag: string | undefined, env: NodeJS.ProcessEnv = proces
   return resolve(flag ?? (env.LINKBACK_LOG_DIR || join(PACKAGE_ROOT, "log")));
 }
 
+/** Status directory (status.txt/json/html and each job's record): --status-dir, else LINKBACK_STATUS_DIR, else the clone's status/. */
+export function statusDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? (env.LINKBACK_STATUS_DIR || join(PACKAGE_ROOT, "status")));
+}
+
 /** jiti's transpile cache: a directory of linkback's own, never a shared world-writable /tmp. */
 export const JITI_CACHE = join(PACKAGE_ROOT, "node_modules", ".cache", "linkback-jiti");

@@ -4,36 +4,42 @@ import { now } from "../clock.ts";
 import { checkSshFiles } from "../job/preflight.ts";
 import { loadJob } from "../job/load.ts";
 import { type RunLog, createRunLog } from "../log/logger.ts";
-import { jobsDir, logDir } from "../paths.ts";
-import { type JobOutcome, executeJob } from "../run/execute.ts";
+import { jobsDir, logDir, statusDir } from "../paths.ts";
+import type { JobOutcome } from "../run/execute.ts";
+import { attemptJob } from "../run/attempt.ts";
 import { dryRunJob } from "../run/dryRun.ts";
+import { StatusRecorder } from "../status/recorder.ts";
 import { parseCommand } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 import { summaryLine, worstExitCode } from "../run/outcome.ts";
 
 export const RUN_HELP = `Usage: linkback run <job>... | --all [options]
 
-Back up each job: rsync into a staging directory with --link-dest against earlier snapshots, rename it to
-PREFIX-YYYY-MM-DD when rsync succeeds (exit 0, or 24 for vanished files), then prune by keepDays.
+Back up each job now, whether it is due or not: rsync into a staging directory with --link-dest against
+earlier snapshots, rename it to PREFIX-YYYY-MM-DD when rsync succeeds (exit 0, or 24 for vanished files),
+then prune by keepDays. On a terminal, shows rsync's progress and a summary line per job.
 
 Options:
-  --all            every job in the jobs directory (files starting with _ are skipped)
-  --dry-run        print the plan (hooks, rsync argv, link targets, prune decisions) and run
-                   rsync --dry-run; changes nothing on disk
-  --jobs DIR       jobs directory (default: $LINKBACK_JOBS, else the jobs/ folder of this clone)
-  --log-dir DIR    log directory (default: $LINKBACK_LOG_DIR, else the log/ folder of this clone)
-  -v, --verbose    print debug lines too
-  -q, --quiet      print errors only
-  -h, --help       this help
+  --all              every job in the jobs directory (files starting with _ and jobs with
+                     enabled: false are skipped; a disabled job named on the command line runs)
+  --dry-run          print the plan (hooks, rsync argv, link targets, prune decisions) and run
+                     rsync --dry-run; changes nothing on disk
+  --jobs DIR         jobs directory (default: $LINKBACK_JOBS, else the jobs/ folder of this clone)
+  --log-dir DIR      log directory (default: $LINKBACK_LOG_DIR, else the log/ folder of this clone)
+  --status-dir DIR   status directory (default: $LINKBACK_STATUS_DIR, else the status/ folder of this clone)
+  -v, --verbose      print debug lines too
+  -q, --quiet        print errors only (no progress, no summary)
+  -h, --help         this help
 
 Exit status: 0 all jobs backed up; 1 a backup failed; 2 usage error; 3 a job file is invalid;
-4 another run of a job holds its lock; 130/143 stopped by SIGINT/SIGTERM.`;
+4 another run of a job holds its lock; 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.`;
 
 export async function runCommand(args: string[], signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseCommand("run", args, {
     all: { type: "boolean" },
     "dry-run": { type: "boolean" },
     "log-dir": { type: "string" },
+    "status-dir": { type: "string" },
     verbose: { type: "boolean", short: "v" },
     quiet: { type: "boolean", short: "q" },
   });
@@ -42,22 +48,27 @@ export async function runCommand(args: string[], signal: AbortSignal): Promise<n
     return ExitCode.ok;
   }
   const dryRun = values["dry-run"] === true;
-  const files = await selectJobs("run", positionals, values.all === true, jobsDir(values.jobs));
+  const quiet = values.quiet === true;
+  const all = values.all === true;
+  const files = await selectJobs("run", positionals, all, jobsDir(values.jobs));
   const run = createRunLog({
     logDir: dryRun ? undefined : logDir(values["log-dir"]),
-    consoleLevel: values.quiet === true ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
+    consoleLevel: quiet ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
     syslog: !dryRun,
   });
+  const recorder = new StatusRecorder(statusDir(values["status-dir"]), run.logger);
   const outcomes: JobOutcome[] = [];
   try {
     for (const file of files) {
       if (signal.aborted) break;
-      outcomes.push(await runOne(file, run, signal, dryRun, values["log-dir"]));
+      const outcome = await runOne(file, { run, recorder, signal, dryRun, all, progress: !quiet, logDir: logDir(values["log-dir"]) });
+      if (outcome !== undefined) outcomes.push(outcome);
     }
     for (const outcome of outcomes) {
       const line = summaryLine(outcome);
-      if (outcome.status === "ok") run.logger.info({ job: outcome.job }, line);
-      else run.logger.debug({ job: outcome.job }, line);
+      run.logger.debug({ job: outcome.job }, line);
+      // On a terminal, one line per job at the end; under cron, stdout stays empty (the log has it).
+      if (!quiet && !dryRun && process.stdout.isTTY === true) process.stdout.write(`${outcome.job}: ${line}\n`);
     }
   } finally {
     await run.close();
@@ -65,16 +76,39 @@ export async function runCommand(args: string[], signal: AbortSignal): Promise<n
   return signal.aborted ? worstExitCode([...outcomes, interruptedMarker()]) : worstExitCode(outcomes);
 }
 
-async function runOne(file: { name: string; file: string }, run: RunLog, signal: AbortSignal, dryRun: boolean, logDirFlag: string | undefined): Promise<JobOutcome> {
+interface RunOptions {
+  run: RunLog;
+  recorder: StatusRecorder;
+  signal: AbortSignal;
+  dryRun: boolean;
+  all: boolean;
+  progress: boolean;
+  logDir: string;
+}
+
+async function runOne(file: { name: string; file: string }, options: RunOptions): Promise<JobOutcome | undefined> {
+  const { run, recorder } = options;
   const started = Date.now();
   try {
     const job = await loadJob(file);
+    if (options.all && !job.enabled) {
+      run.logger.info({ job: job.name }, "skipped: disabled (enabled: false in its job file)");
+      if (!options.dryRun) {
+        await recorder.seen(job, now());
+        await recorder.publish(now());
+      }
+      return undefined;
+    }
     await checkSshFiles(job);
-    if (dryRun) return await dryRunJob(job, { now: now(), logger: run.logger });
-    return await executeJob(job, { logger: run.logger, now: now(), logDir: logDir(logDirFlag), signal });
+    if (options.dryRun) return await dryRunJob(job, { now: now(), logger: run.logger });
+    return await attemptJob(job, { logger: run.logger, now: now(), logDir: options.logDir, signal: options.signal, recorder, progress: options.progress });
   } catch (error) {
     if (!(error instanceof LinkbackError)) throw error;
     run.logger.error({ job: file.name }, messageOf(error));
+    if (!options.dryRun && error.exitCode === ExitCode.config) {
+      await recorder.broken(file.name, file.file, messageOf(error), now());
+      await recorder.publish(now());
+    }
     const status = error.exitCode === ExitCode.config ? "config" : "failed";
     return { job: file.name, status, exitCode: error.exitCode, message: messageOf(error), pruned: [], durationMs: Date.now() - started };
   }

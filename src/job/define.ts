@@ -1,9 +1,18 @@
 // Helpers job files import from "linkback": they only add types; the runner accepts plain objects too.
-import type { JobConfig, RemoteHook } from "./types.ts";
+import type { JobConfig, RemoteHook, SnapshotOf } from "./types.ts";
 
 /** Declare a job with type checking. Returns its argument unchanged. */
 export function defineJob(job: JobConfig): JobConfig {
   return job;
+}
+
+/**
+ * The newest complete snapshot of another job as this job's source: `source: snapshotOf("laptop")` makes a
+ * weekly from the daily. Copied with --link-dest against that snapshot: almost no space, no network, and the
+ * daily's files are never altered.
+ */
+export function snapshotOf(job: string): SnapshotOf {
+  return { kind: "snapshotOf", job };
 }
 
 /** A hook that runs `command` on the source host through the job's SSH settings. */

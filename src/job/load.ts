@@ -1,7 +1,7 @@
 // Find job files and load them with jiti. A broken job file is a ConfigError naming the file; it never
 // stops the other jobs of `run --all`.
 import { readdir } from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { createJiti } from "jiti";
 import { ConfigError, messageOf } from "../errors.ts";
 import { JITI_CACHE, PUBLIC_ENTRY } from "../paths.ts";
@@ -63,8 +63,35 @@ function loader(fsCache: string | false) {
   });
 }
 
-/** Import a job file and validate it. Throws ConfigError with the file, field and value. */
+/**
+ * Import a job file and validate it. Throws ConfigError with the file, field and value. A `snapshotOf()`
+ * job also loads the job it names (from the same directory) to learn where that job's snapshots are.
+ */
 export async function loadJob(jobFile: JobFile): Promise<Job> {
+  const job = await loadOne(jobFile);
+  if (typeof job.source !== "object") return job;
+  const name = job.source.job;
+  const dir = dirname(job.file);
+  const field = `${job.file}: \`source\`: snapshotOf(${JSON.stringify(name)})`;
+  const known = await discoverJobs(dir).catch(() => [] as JobFile[]);
+  const found = known.find((other) => other.name === name);
+  if (found === undefined) {
+    const guess = closest(name, known.map((other) => other.name));
+    throw new ConfigError(`${field}: no job named ${JSON.stringify(name)} in ${dir}${guess === undefined ? "" : ` — did you mean ${guess}?`}`);
+  }
+  let source: Job;
+  try {
+    source = await loadOne(found);
+  } catch (error) {
+    throw new ConfigError(`${field}: that job does not load: ${messageOf(error)}`);
+  }
+  if (source.backupDir === job.backupDir && source.prefix === job.prefix) {
+    throw new ConfigError(`${field}: both jobs use prefix ${JSON.stringify(job.prefix)} in ${job.backupDir}; give this one its own prefix (e.g. "${job.prefix}-weekly")`);
+  }
+  return { ...job, copyOf: { name: source.name, file: source.file, prefix: source.prefix, backupDir: source.backupDir } };
+}
+
+async function loadOne(jobFile: JobFile): Promise<Job> {
   const raw = await importJobModule(jobFile.file);
   const result = validateJob(raw, jobFile);
   if (!result.ok) throw new ConfigError(result.errors.join("\n"));

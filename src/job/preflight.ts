@@ -34,13 +34,13 @@ export async function checkBackupDir(job: Job): Promise<void> {
   if (!info.isDirectory()) throw new LinkbackError(`job ${job.name}: backupDir ${job.backupDir} is not a directory`);
 }
 
-/** A local source must exist and be readable before rsync is started. */
-export async function checkLocalSource(job: Job): Promise<void> {
-  if (isRemoteSource(job.source)) return;
+/** A local source (`source`: the plan's, which for a snapshotOf() job is the snapshot it copies) must exist and be readable. */
+export async function checkLocalSource(job: Job, source: string): Promise<void> {
+  if (isRemoteSource(source)) return;
   try {
-    await access(job.source, constants.R_OK);
+    await access(source, constants.R_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new LinkbackError(`job ${job.name}: source ${job.source} ${code === "ENOENT" ? "does not exist" : `cannot be read (${messageOf(error)})`}`);
+    throw new LinkbackError(`job ${job.name}: source ${source} ${code === "ENOENT" ? "does not exist" : `cannot be read (${messageOf(error)})`}`);
   }
 }

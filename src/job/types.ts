@@ -1,4 +1,5 @@
 // The shape of a job file (`jobs/<machine>.ts`): what users write, and what the runner works from.
+import type { Cycle } from "../schedule/cycle.ts";
 
 /** Structured SSH settings; turned into rsync's `--rsh` and used by `remote()` hooks. */
 export interface SshOptions {
@@ -53,14 +54,24 @@ export interface Hooks {
   timeout?: number;
 }
 
+/** The newest complete snapshot of another job, as a source (see `snapshotOf()`): a weekly made from a daily. */
+export interface SnapshotOf {
+  readonly kind: "snapshotOf";
+  /** The other job's name (its file name in the same jobs directory, without `.ts`). */
+  readonly job: string;
+}
+
 /** A job as written in a job file. */
 export interface JobConfig {
   /** Snapshot names are `PREFIX-YYYY-MM-DD`. Letters, digits, `.`, `_`, `-`. */
   prefix: string;
   /** Absolute path of an existing directory that holds the snapshots. Never created by linkback. */
   backupDir: string;
-  /** A local path, `user@host:/path`, or `rsync://host/module/path`. Its contents become the snapshot. */
-  source: string;
+  /**
+   * A local path, `user@host:/path`, `rsync://host/module/path`, or `snapshotOf("job")` (the newest complete
+   * snapshot of another job). Its contents become the snapshot.
+   */
+  source: string | SnapshotOf;
   /** rsync's `--rsh` as one string (the blog script's form), or structured settings. */
   ssh?: string | SshOptions;
   /** rsync `--exclude` patterns. */
@@ -76,6 +87,20 @@ export interface JobConfig {
   allowEmptySource?: boolean;
   /** Extra rsync arguments, appended after linkback's own. */
   rsyncArgs?: string[];
+  /** How often `linkback due` backs the job up: "30m", "6h", "1d" (default), "1w". */
+  every?: string;
+  /** With no complete snapshot for this long the job is `overdue`: the fail hook runs once. Default 3 × every. */
+  alertAfter?: string;
+  /** `false`: `due` and `run --all` skip the job and the status shows it `disabled`. Default true. */
+  enabled?: boolean;
+}
+
+/** The job a `snapshotOf()` source reads from: where its snapshots are. */
+export interface CopySource {
+  name: string;
+  file: string;
+  prefix: string;
+  backupDir: string;
 }
 
 /** A validated job, with where it came from. */
@@ -87,4 +112,11 @@ export interface Job extends JobConfig {
   excludes: string[];
   rsyncArgs: string[];
   hooks: Hooks;
+  /** `every`, parsed (default one day). */
+  cycle: Cycle;
+  /** `alertAfter`, parsed (default three cycles). */
+  alertCycle: Cycle;
+  enabled: boolean;
+  /** For a `snapshotOf()` source: the other job (filled in by the loader). */
+  copyOf?: CopySource;
 }

@@ -1,9 +1,14 @@
 // validateJob(raw) checks a job module's export without touching disk and collects every problem at once.
 import { isAbsolute, resolve } from "node:path";
-import type { Hook, Hooks, Job, SshOptions } from "./types.ts";
-import { isRemoteSource, isShellSource } from "./source.ts";
+import type { Hook, Hooks, Job, SnapshotOf, SshOptions } from "./types.ts";
+import { type SourceSpec, isRemoteSource, isShellSource } from "./source.ts";
+import { type Cycle, DAILY, cycleMs, isTimed, parseCycle, threeTimes } from "../schedule/cycle.ts";
 
-const JOB_FIELDS = ["prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs", "allowEmptySource"] as const;
+const JOB_FIELDS = [
+  "prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs", "allowEmptySource", "every", "alertAfter", "enabled",
+] as const;
+/** What a job name (a job file's name) may be: what snapshotOf() may name. */
+export const JOB_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const SSH_FIELDS = ["identityFile", "knownHostsFile", "port", "options", "command"] as const;
 const HOOK_FIELDS = ["pre", "after", "fail", "timeout"] as const;
 const PREFIX = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -50,15 +55,15 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
     problem("backupDir", `must be an absolute path (got ${JSON.stringify(backupDir)})`);
   }
 
-  const source = requiredString(raw, "source", problem);
+  const source = checkSource(raw.source, origin.name, problem);
   const remote = source !== undefined && isRemoteSource(source);
-  if (source !== undefined && !remote && !isAbsolute(source)) {
-    problem("source", `must be an absolute local path, user@host:/path or rsync://host/module (got ${JSON.stringify(source)})`);
-  }
 
   checkSsh(raw.ssh, problem);
-  if (raw.ssh !== undefined && source !== undefined && !remote) {
+  if (raw.ssh !== undefined && typeof source === "string" && !remote) {
     problem("ssh", `is set, but source ${JSON.stringify(source)} is a local path; remove \`ssh\` or use user@host:/path`);
+  }
+  if (raw.ssh !== undefined && typeof source === "object") {
+    problem("ssh", `is set, but the source is another job's snapshot (${JSON.stringify(source.job)}), read from this disk; remove \`ssh\``);
   }
 
   const excludes = stringList(raw, "excludes", problem);
@@ -78,6 +83,10 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
   }
 
   const hooks = checkHooks(raw.hooks, source !== undefined && isShellSource(source), problem);
+  const { cycle, alertCycle } = checkCycles(raw.every, raw.alertAfter, problem);
+  if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
+    problem("enabled", `must be true or false (got ${describe(raw.enabled)})`);
+  }
 
   if (errors.length > 0) return { ok: false, errors };
   const job: Job = {
@@ -88,8 +97,70 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
     excludes: excludes ?? [],
     rsyncArgs: rsyncArgs ?? [],
     hooks: hooks ?? {},
+    cycle: cycle!,
+    alertCycle: alertCycle!,
+    enabled: raw.enabled !== false,
   };
   return { ok: true, job };
+}
+
+/** `source`: an absolute path, a remote address, or snapshotOf("job") naming another job. */
+function checkSource(source: unknown, self: string, problem: Problem): SourceSpec | undefined {
+  if (source === undefined) {
+    problem("source", "is required");
+    return undefined;
+  }
+  if (isPlainObject(source) && source.kind === "snapshotOf") {
+    const job: unknown = source.job;
+    if (typeof job !== "string" || !JOB_NAME.test(job)) {
+      problem("source", `snapshotOf() needs the name of another job file in this directory, without .ts (got ${describe(job)})`);
+      return undefined;
+    }
+    if (job === self) {
+      problem("source", `snapshotOf(${JSON.stringify(job)}) names this job itself; name the job whose snapshots this one copies`);
+      return undefined;
+    }
+    return source as unknown as SnapshotOf;
+  }
+  if (typeof source === "string" && source.trim() === "") {
+    problem("source", `must be a non-empty string (got ${describe(source)})`);
+    return undefined;
+  }
+  if (typeof source !== "string") {
+    problem("source", `must be a path, user@host:/path, rsync://host/module or snapshotOf("job") (got ${describe(source)})`);
+    return undefined;
+  }
+  if (!isRemoteSource(source) && !isAbsolute(source)) {
+    problem("source", `must be an absolute local path, user@host:/path or rsync://host/module (got ${JSON.stringify(source)})`);
+    return undefined;
+  }
+  return source;
+}
+
+/** `every` (default one day) and `alertAfter` (default three cycles, never shorter than one). */
+function checkCycles(every: unknown, alertAfter: unknown, problem: Problem): { cycle: Cycle | undefined; alertCycle: Cycle | undefined } {
+  let cycle: Cycle | undefined = DAILY;
+  if (every !== undefined) {
+    const parsed = parseCycle(every);
+    cycle = typeof parsed === "string" ? undefined : parsed;
+    if (typeof parsed === "string") problem("every", `${parsed} (got ${describe(every)})`);
+  }
+  if (alertAfter === undefined) return { cycle, alertCycle: cycle === undefined ? undefined : threeTimes(cycle) };
+  const parsed = parseCycle(alertAfter);
+  if (typeof parsed === "string") {
+    problem("alertAfter", `${parsed} (got ${describe(alertAfter)})`);
+    return { cycle, alertCycle: undefined };
+  }
+  if (cycle === undefined) return { cycle, alertCycle: parsed };
+  if (!isTimed(cycle) && isTimed(parsed)) {
+    problem("alertAfter", `a job with every ${JSON.stringify(cycle.text)} makes one snapshot a day, dated by day and not by time, so alertAfter must be whole days or weeks (got ${describe(alertAfter)})`);
+    return { cycle, alertCycle: undefined };
+  }
+  if (cycleMs(parsed) < cycleMs(cycle)) {
+    problem("alertAfter", `must be at least \`every\` (${cycle.text}): a job cannot be overdue before it is due (got ${describe(alertAfter)})`);
+    return { cycle, alertCycle: undefined };
+  }
+  return { cycle, alertCycle: parsed };
 }
 
 type Problem = (field: string, text: string) => void;

@@ -27,7 +27,11 @@ export interface Lock {
 
 /** Take the job's lock or throw LockedError naming the holder. */
 export async function acquireLock(backupDir: string, prefix: string, job: string): Promise<Lock> {
-  const path = join(backupDir, lockName(prefix));
+  return acquireLockFile(join(backupDir, lockName(prefix)), job);
+}
+
+/** Take the lock file `path` for `job` (a label: whose lock it is) or throw LockedError naming the holder. */
+export async function acquireLockFile(path: string, job: string): Promise<Lock> {
   const owner = currentOwner(job);
   let tookOver: LockOwner | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -113,6 +117,12 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   // Not a lock linkback wrote (empty after a crash mid-write cannot happen: locks are linked in whole).
   // Treat it as held by nobody alive on this host, so it is taken over and logged rather than blocking forever.
   return { pid: -1, hostname: hostname(), job: "?", startedAt: `unknown (unreadable lock file: ${JSON.stringify(text.slice(0, 40))})` };
+}
+
+/** The live process holding a job's lock, or undefined when it is free (or held by a dead process). */
+export async function liveHolder(backupDir: string, prefix: string): Promise<LockOwner | undefined> {
+  const holder = await readOwner(join(backupDir, lockName(prefix)));
+  return holder === undefined || isStale(holder) ? undefined : holder;
 }
 
 /** A lock is stale when its owner is on this host and no longer running (or is a different process now). */

@@ -5,6 +5,7 @@ import pino, { type Logger } from "pino";
 import { type SyslogLevel, type SyslogSink, openSyslog } from "./syslog.ts";
 import { quoteArgv } from "../plan/describe.ts";
 import { ensureDir } from "./logDir.ts";
+import { clearProgress } from "./terminal.ts";
 
 export type { Logger } from "pino";
 
@@ -37,7 +38,13 @@ export function createRunLog(setup: LogSetup): RunLog {
       fileProblem = `cannot write the log file ${path}: ${(error as Error).message}`;
     }
   }
-  if (setup.consoleLevel !== "silent") streams.push({ level: setup.consoleLevel, stream: { write: (line: string) => process.stderr.write(formatLine(line)) } });
+  if (setup.consoleLevel !== "silent") {
+    const write = (line: string) => {
+      clearProgress(); // a log line never lands in the middle of rsync's progress line
+      process.stderr.write(formatLine(line));
+    };
+    streams.push({ level: setup.consoleLevel, stream: { write } });
+  }
   const syslog = setup.syslog ? openSyslog() : undefined;
   if (syslog !== undefined) streams.push({ level: "info", stream: { write: (line: string) => forwardToSyslog(syslog, line) } });
   const logger = pino({ level: "debug", base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));

@@ -6,7 +6,13 @@ import type { Plan } from "./plan.ts";
 /** A readable, complete account of what a run would do. */
 export function describePlan(plan: Plan): string {
   const { job } = plan;
-  const lines = [`job ${job.name} (${job.file})`, `  snapshot:    ${plan.snapshotPath}`, `  staging:     ${plan.stagingPath}`];
+  const copied = job.copyOf === undefined ? "" : ` (the newest complete snapshot of job ${job.copyOf.name})`;
+  const lines = [
+    `job ${job.name} (${job.file})`,
+    `  source:      ${plan.source}${copied}`,
+    `  snapshot:    ${plan.snapshotPath}`,
+    `  staging:     ${plan.stagingPath}`,
+  ];
   if (plan.discard !== undefined) lines.push(`  discard:     ${plan.discard} (an older failed attempt)`);
   if (plan.resume !== undefined) lines.push(`  resume:      ${plan.resume.from} → ${plan.resume.to} (first link target)`);
   if (plan.replaces !== undefined) lines.push(`  replaces:    ${plan.replaces} (made earlier today) once the new one is complete`);

@@ -2,7 +2,9 @@
 import { join } from "node:path";
 import type { Job } from "../job/types.ts";
 import { type Inventory, type Snapshot, byDay } from "../snapshot/inventory.ts";
-import { dayOf, resumeName, snapshotName, stagingName } from "../snapshot/name.ts";
+import { dayOf, parseSnapshotStamp, resumeName, snapshotNameAt, stagingName } from "../snapshot/name.ts";
+import { isCopySource } from "../job/source.ts";
+import { isTimed } from "../schedule/cycle.ts";
 import { type RetentionDecision, decideKeepDays } from "../retention/keepDays.ts";
 import { MAX_LINK_DEST, rsyncArgv } from "../rsync/args.ts";
 
@@ -10,8 +12,10 @@ export interface Plan {
   job: Job;
   /** The run's local calendar day. */
   day: string;
-  /** Final name of the snapshot, `PREFIX-YYYY-MM-DD`. */
+  /** Final name of the snapshot, `PREFIX-YYYY-MM-DD` (or `PREFIX-YYYY-MM-DDTHHMMZ` for sub-daily jobs). */
   snapshot: string;
+  /** What rsync reads: the job's source, or for a `snapshotOf()` job the other job's snapshot directory. */
+  source: string;
   snapshotPath: string;
   /** rsync writes here; renamed to `snapshotPath` only when rsync succeeds. */
   stagingPath: string;
@@ -32,10 +36,20 @@ export interface Plan {
   retention: RetentionDecision[];
 }
 
+export interface PlanOptions {
+  dryRun?: boolean;
+  /** Show rsync's progress (`--info=progress2`): a terminal is watching. */
+  progress?: boolean;
+  /** For a `snapshotOf()` job: the absolute path of the other job's newest complete snapshot. */
+  copyFrom?: string;
+}
+
 /** Build the plan of one run. Pure: no disk, no clock. */
-export function planRun(job: Job, inventory: Inventory, now: Date, options: { dryRun?: boolean } = {}): Plan {
+export function planRun(job: Job, inventory: Inventory, now: Date, options: PlanOptions = {}): Plan {
   const day = dayOf(now);
-  const snapshot = snapshotName(job.prefix, day);
+  const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle));
+  if (isCopySource(job.source) && options.copyFrom === undefined) throw new Error(`job ${job.name}: the snapshot to copy was not resolved`);
+  const source = isCopySource(job.source) ? options.copyFrom! : job.source;
   const path = (name: string) => join(inventory.backupDir, name);
   const previous = path(resumeName(job.prefix));
   const resume = inventory.staging ? { from: path(stagingName(job.prefix)), to: previous } : undefined;
@@ -46,19 +60,22 @@ export function planRun(job: Job, inventory: Inventory, now: Date, options: { dr
   const firstLink = dryRun && resume !== undefined ? resume.from : resumeBase;
 
   const newestFirst = [...inventory.snapshots].sort(byDay).reverse();
-  const linkDests = [...(firstLink === undefined ? [] : [firstLink]), ...newestFirst.map((s) => path(s.name))].slice(0, MAX_LINK_DEST);
+  // A copy links against the snapshot it copies first: every file matches there, so nothing is copied.
+  const copied = options.copyFrom === undefined ? [] : [options.copyFrom.replace(/\/+$/, "")];
+  const linkDests = [...copied, ...(firstLink === undefined ? [] : [firstLink]), ...newestFirst.map((s) => path(s.name))].slice(0, MAX_LINK_DEST);
   const stagingPath = path(stagingName(job.prefix));
   // rsync --dry-run creates nothing; a name that never exists shows what a fresh staging directory would get.
   const destination = dryRun ? `${stagingPath}.dry-run` : stagingPath;
   const replaces = inventory.snapshots.some((s) => s.name === snapshot) ? snapshot : undefined;
 
-  const afterRun: Snapshot[] = replaces ? [...inventory.snapshots] : [...inventory.snapshots, { name: snapshot, day }];
+  const afterRun: Snapshot[] = replaces ? [...inventory.snapshots] : [...inventory.snapshots, { name: snapshot, ...parseSnapshotStamp(job.prefix, snapshot)! }];
   afterRun.sort(byDay);
 
   return {
     job,
     day,
     snapshot,
+    source,
     snapshotPath: path(snapshot),
     stagingPath,
     resume,
@@ -67,7 +84,7 @@ export function planRun(job: Job, inventory: Inventory, now: Date, options: { dr
     discard,
     replaces,
     linkDests,
-    rsyncArgv: rsyncArgv(job, { linkDests, destination, dryRun }),
+    rsyncArgv: rsyncArgv(job, { source, linkDests, destination, dryRun, progress: options.progress ?? false }),
     retention: decideKeepDays(afterRun, job.keepDays, day, snapshot),
   };
 }

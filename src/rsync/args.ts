@@ -18,11 +18,15 @@ export const MAX_LINK_DEST = 20;
 export const DEFAULT_RSYNC_FLAGS = ["-aH", "--numeric-ids", "--partial", "--itemize-changes", "--stats", "--timeout=1800"] as const;
 
 export interface RsyncCommand {
+  /** What rsync reads (the job's source, or the snapshot a `snapshotOf()` job copies). */
+  source: string;
   /** Absolute link targets, newest first, at most 20. */
   linkDests: string[];
   /** Absolute destination directory (the staging directory). */
   destination: string;
   dryRun?: boolean;
+  /** Overall progress for a terminal (`--info=progress2`): bytes, percent, rate, files. */
+  progress?: boolean;
 }
 
 /** The full argv, program first. */
@@ -32,6 +36,7 @@ export function rsyncArgv(job: Job, command: RsyncCommand): string[] {
   }
   const argv = ["rsync", ...DEFAULT_RSYNC_FLAGS];
   if (command.dryRun === true) argv.push("--dry-run");
+  if (command.progress === true) argv.push("--info=progress2");
   // With a daemon source (host::module, rsync://), --rsh makes rsync reach the daemon over ssh (rsync(1)
   // "USING RSYNC-DAEMON FEATURES VIA A REMOTE-SHELL CONNECTION").
   if (isRemoteSource(job.source) && job.ssh !== undefined) argv.push(`--rsh=${rshString(sshArgv(job.ssh))}`);
@@ -39,6 +44,6 @@ export function rsyncArgv(job: Job, command: RsyncCommand): string[] {
   for (const dir of command.linkDests) argv.push(`--link-dest=${dir}`);
   argv.push(...job.rsyncArgs);
   // `--` ends the options: a source or destination starting with `-` is still a path.
-  argv.push("--", rsyncSource(job.source), `${command.destination}/`);
+  argv.push("--", rsyncSource(command.source), `${command.destination}/`);
   return argv;
 }

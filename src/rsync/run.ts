@@ -27,7 +27,12 @@ export interface RsyncRunOptions {
   /** Where rsync's stdout and stderr go (overwritten each run); undefined: our stdout/stderr. */
   logFile: string | undefined;
   cancelSignal: AbortSignal | undefined;
+  /** With `--info=progress2` in the argv: called with each progress update (kept out of the log). */
+  progress?: ((text: string) => void) | undefined;
 }
+
+/** A `--info=progress2` update: `  1,234,567  45%   12.34MB/s    0:00:12 (xfr#12, to-chk=100/2000)`. */
+const PROGRESS = /^\s*[\d,.]+[KMGT]?\s+\d+%\s+\S+\s+\d+:\d\d:\d\d/;
 
 /** Run rsync to completion. Never throws for rsync's own failures: they are in the outcome. */
 export async function runRsync(argv: readonly string[], options: RsyncRunOptions): Promise<RsyncOutcome> {
@@ -48,11 +53,24 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
     if (options.logFile === undefined) process.stderr.write(chunk);
     else log?.write(chunk);
   });
+  let pending = "";
   subprocess.stdout?.on("data", (chunk: Buffer) => {
     stdoutTail = (stdoutTail + chunk.toString()).slice(-4000);
-    log?.write(chunk);
+    if (options.progress === undefined) {
+      log?.write(chunk);
+      return;
+    }
+    // Progress updates end in \r and overwrite each other; everything else is a line for the log.
+    const parts = (pending + chunk.toString()).split(/(?<=[\r\n])/);
+    pending = /[\r\n]$/.test(parts.at(-1) ?? "") ? "" : (parts.pop() ?? "");
+    for (const part of parts) {
+      const text = part.replace(/[\r\n]+$/, "");
+      if (PROGRESS.test(text)) options.progress(text.trim().replaceAll(/\s+/g, " "));
+      else if (text !== "") log?.write(`${text}\n`);
+    }
   });
   const result = await subprocess;
+  if (pending !== "") log?.write(pending);
   if (log !== undefined) await new Promise((resolve) => log.end(resolve));
   const notFound = result.exitCode === undefined && /ENOENT/.test(result.message ?? "");
   return {

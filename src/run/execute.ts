@@ -5,10 +5,10 @@ import { performance } from "node:perf_hooks";
 import { ConfigError, ExitCode, LockedError, messageOf } from "../errors.ts";
 import type { HookContext, Job } from "../job/types.ts";
 import { checkBackupDir, checkLocalSource } from "../job/preflight.ts";
-import { isShellSource } from "../job/source.ts";
+import { isCopySource, isShellSource } from "../job/source.ts";
 import { type HookResult, runHook } from "../hooks/run.ts";
 import type { Logger } from "../log/logger.ts";
-import { acquireLock } from "../lock/lock.ts";
+import { type Lock, acquireLock } from "../lock/lock.ts";
 import { claimPrefix } from "../lock/owner.ts";
 import { type Plan, planRun } from "../plan/plan.ts";
 import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
@@ -16,7 +16,9 @@ import { type RsyncOutcome, runRsync } from "../rsync/run.ts";
 import { isEmptyDirectory, readInventory } from "../snapshot/store.ts";
 import { cleanUpAfterPublish, prepareStaging, publish, recoverInterruptedReplace } from "./staging.ts";
 import { prune } from "./prune.ts";
-import { dayOf, snapshotName } from "../snapshot/name.ts";
+import { snapshotNameAt } from "../snapshot/name.ts";
+import { newestSnapshotOf } from "../snapshot/copySource.ts";
+import { isTimed } from "../schedule/cycle.ts";
 
 export type JobStatus = "ok" | "failed" | "locked" | "config" | "interrupted";
 
@@ -38,13 +40,17 @@ export interface RunContext {
   /** rsync's per-job log goes to `<logDir>/<job>.rsync.log`. */
   logDir: string;
   signal: AbortSignal;
+  /** Show rsync's progress here (a terminal), or undefined. */
+  progress?: ((text: string) => void) | undefined;
+  /** Called once the job's lock is held, before the pre hook (the status shows it running). */
+  onLocked?: (() => Promise<void>) | undefined;
 }
 
 /** Run one job to completion and say how it went. Throws only for bugs; every expected failure is an outcome. */
 export async function executeJob(job: Job, context: RunContext): Promise<JobOutcome> {
   const log = context.logger.child({ job: job.name });
   const started = performance.now();
-  const snapshot = snapshotName(job.prefix, dayOf(context.now));
+  const snapshot = snapshotNameAt(job.prefix, context.now, isTimed(job.cycle));
   const elapsed = () => performance.now() - started;
   const outcome = (status: JobStatus, exitCode: number, extra: Partial<JobOutcome> = {}): JobOutcome => ({
     job: job.name, status, exitCode, pruned: [], durationMs: elapsed(), ...extra,
@@ -90,6 +96,7 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     log.warn({ stale: lock.tookOver }, `took over a stale lock of pid ${lock.tookOver.pid} (no longer running)`);
   }
 
+  let sourceLock: Lock | undefined;
   try {
     try {
       await claimPrefix(job.backupDir, job.prefix, job);
@@ -98,12 +105,29 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
       log.error(error.message);
       return outcome("config", ExitCode.config, { message: error.message });
     }
-    log.info({ source: job.source, backupDir: job.backupDir }, `backup started: ${snapshot}`);
+    if (job.copyOf !== undefined) {
+      // The job whose snapshot is copied must not prune or replace it meanwhile: hold its lock too.
+      try {
+        sourceLock = await acquireLock(job.copyOf.backupDir, job.copyOf.prefix, `${job.name} (copying ${job.copyOf.name})`);
+      } catch (error) {
+        const message = `job ${job.name} copies a snapshot of job ${job.copyOf.name}, which is running now: ${messageOf(error)}; try again later`;
+        if (!(error instanceof LockedError)) return fail(message);
+        log.warn(message);
+        return outcome("locked", ExitCode.locked, { message });
+      }
+    }
+    await context.onLocked?.();
+    log.info({ source: sourceText(job), backupDir: job.backupDir }, `backup started: ${snapshot}`);
     const pre = await runPhase("pre", hookContext("pending"));
     if (context.signal.aborted) return interrupted("in the pre hook; nothing renamed, nothing pruned");
     if (!pre.ok) return fail(`job ${job.name}: pre hook failed (${pre.error}); backup skipped, nothing pruned`);
+    let copyFrom: string | undefined;
     try {
-      await checkLocalSource(job);
+      if (job.copyOf !== undefined) {
+        copyFrom = await newestSnapshotOf(job.copyOf);
+        if (copyFrom === undefined) return fail(`job ${job.name}: job ${job.copyOf.name} has no complete snapshot in ${job.copyOf.backupDir} yet; nothing to copy`);
+      }
+      await checkLocalSource(job, copyFrom ?? (job.source as string));
     } catch (error) {
       return fail(messageOf(error));
     }
@@ -112,12 +136,16 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     try {
       let inventory = await readInventory(job.backupDir, job.prefix);
       if (await recoverInterruptedReplace(inventory, job.prefix, context.now, log)) inventory = await readInventory(job.backupDir, job.prefix);
-      plan = planRun(job, inventory, context.now);
+      plan = planRun(job, inventory, context.now, { progress: context.progress !== undefined, ...(copyFrom === undefined ? {} : { copyFrom }) });
       await prepareStaging(plan, context.now, log);
     } catch (error) {
       return fail(`job ${job.name}: cannot prepare the staging directory in ${job.backupDir}: ${messageOf(error)}`);
     }
-    const rsync = await runRsync(plan.rsyncArgv, { logFile: join(context.logDir, `${job.name}.rsync.log`), cancelSignal: context.signal });
+    const rsync = await runRsync(plan.rsyncArgv, {
+      logFile: join(context.logDir, `${job.name}.rsync.log`),
+      cancelSignal: context.signal,
+      progress: context.progress,
+    });
     if (rsync.logProblem !== undefined) log.warn(`rsync's output is not logged: ${rsync.logProblem}`);
     if (rsync.canceled || context.signal.aborted) {
       log.warn({ staging: plan.stagingPath }, "stopped by a signal: rsync stopped, staging kept for the next run");
@@ -125,6 +153,10 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     }
     log.info({ exitCode: rsync.exitCode, argv: plan.rsyncArgv }, `rsync exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`);
     if (!isSuccess(rsync.exitCode)) return fail(rsyncFailure(job, rsync), { rsync });
+    if (rsync.exitCode === 24 && copyFrom !== undefined) {
+      // Files vanishing from a snapshot (which nothing should change) mean it was being deleted: not a copy.
+      return fail(`job ${job.name}: files vanished from ${copyFrom} while it was copied (rsync 24); staging kept, nothing pruned`, { rsync });
+    }
     if (rsync.exitCode === 24) log.warn("some source files vanished during the transfer (rsync 24): the snapshot is complete otherwise");
     const empty = await emptySourceProblem(job, plan);
     if (empty !== undefined) return fail(empty, { rsync });
@@ -143,8 +175,13 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
     if (context.signal.aborted) return interrupted(`after ${plan.snapshot} was completed, while pruning`);
     return outcome("ok", ExitCode.ok, { snapshot: plan.snapshot, pruned, rsync });
   } finally {
+    await sourceLock?.release();
     await lock.release();
   }
+}
+
+function sourceText(job: Job): string {
+  return isCopySource(job.source) ? `newest snapshot of ${job.source.job}` : job.source;
 }
 
 /**

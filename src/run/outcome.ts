@@ -9,13 +9,14 @@ export function worstExitCode(outcomes: readonly JobOutcome[]): number {
   return outcomes.find((outcome) => outcome.exitCode !== ExitCode.ok)?.exitCode ?? ExitCode.ok;
 }
 
-/** `ok — laptop-2026-11-22, 12 files transferred, 3.4 MB received, 2.1 s, pruned 1` (logged with the job). */
+/** `ok — laptop-2026-11-22, 12 files transferred, 3.4 MB received, 1.2 kB sent, 2.1 s, pruned 1`. */
 export function summaryLine(outcome: JobOutcome): string {
   if (outcome.status !== "ok") return `${outcome.status} — ${outcome.message ?? ""}`;
   const parts = [outcome.snapshot ?? "dry run"];
   const stats = outcome.rsync?.stats;
   if (stats?.filesTransferred !== undefined) parts.push(`${stats.filesTransferred} files transferred`);
   if (stats?.bytesReceived !== undefined) parts.push(`${formatBytes(stats.bytesReceived)} received`);
+  if (stats?.bytesSent !== undefined) parts.push(`${formatBytes(stats.bytesSent)} sent`);
   parts.push(`${(outcome.durationMs / 1000).toFixed(1)} s`);
   if (outcome.pruned.length > 0) parts.push(`pruned ${outcome.pruned.length}`);
   return `ok — ${parts.join(", ")}`;

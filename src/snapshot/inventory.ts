@@ -2,10 +2,12 @@
 // Pure data, produced by store.ts from the disk and consumed by the planner.
 
 export interface Snapshot {
-  /** Directory name, e.g. `laptop-2026-11-22`. */
+  /** Directory name, e.g. `laptop-2026-11-22` or `laptop-2026-11-22T0300Z`. */
   name: string;
-  /** Its calendar day, `YYYY-MM-DD`. */
+  /** Its local calendar day, `YYYY-MM-DD`. */
   day: string;
+  /** Timed names (jobs that run more often than daily): the instant it was started, ISO 8601 UTC. */
+  at?: string;
 }
 
 export interface Inventory {
@@ -24,7 +26,12 @@ export interface Inventory {
   ignored: string[];
 }
 
-/** Sort snapshots oldest first by day (names sort the same way, but days are what we mean). */
+/**
+ * Sort snapshots oldest first: by local day, then by instant within a day (a daily name, which has no time,
+ * first). Names alone would mis-sort a timed name whose UTC date differs from its local day.
+ */
 export function byDay(a: Snapshot, b: Snapshot): number {
-  return a.day < b.day ? -1 : a.day > b.day ? 1 : 0;
+  if (a.day !== b.day) return a.day < b.day ? -1 : 1;
+  const [x, y] = [a.at ?? "", b.at ?? ""];
+  return x < y ? -1 : x > y ? 1 : 0;
 }

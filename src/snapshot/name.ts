@@ -1,8 +1,18 @@
-// Names in the backup directory: `PREFIX-YYYY-MM-DD` snapshots, the staging directory, the trash.
-// Only a name that parses exactly as this job's snapshot is ever treated as one.
+// Names in the backup directory: `PREFIX-YYYY-MM-DD` snapshots (and `PREFIX-YYYY-MM-DDTHHMMZ` for jobs that
+// run more often than daily), the staging directory, the trash. Only a name that parses exactly as this
+// job's snapshot is ever treated as one.
 import { format, isValid, parse } from "date-fns";
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MINUTE = /^(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})Z$/;
+
+/** When a snapshot was made, as far as its name says. */
+export interface SnapshotStamp {
+  /** The local calendar day, `YYYY-MM-DD` (for a timed name: the local day of its instant). */
+  day: string;
+  /** Timed names only: the UTC minute it was started, as an ISO instant. */
+  at?: string;
+}
 
 /** The local calendar day of an instant, as used in snapshot names. */
 export function dayOf(instant: Date): string {
@@ -14,11 +24,36 @@ export function snapshotName(prefix: string, day: string): string {
   return `${prefix}-${day}`;
 }
 
+/**
+ * The name of a snapshot started at `instant`: `PREFIX-YYYY-MM-DD` (local day) for daily and slower jobs;
+ * `PREFIX-YYYY-MM-DDTHHMMZ` (UTC minute) for jobs that run more often than daily. UTC because local clock
+ * times repeat when clocks go back (01:30 happens twice) and would sort wrongly; no `:` because vfat
+ * forbids it and rsync reads `host:path` into it.
+ */
+export function snapshotNameAt(prefix: string, instant: Date, timed: boolean): string {
+  return `${prefix}-${timed ? minuteStamp(instant) : dayOf(instant)}`;
+}
+
+/** `2026-11-22T0300Z`: the UTC minute of `instant`. */
+export function minuteStamp(instant: Date): string {
+  const iso = instant.toISOString(); // 2026-11-22T03:00:59.999Z
+  return `${iso.slice(0, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;
+}
+
 /** The day of `name` if it is exactly one of this prefix's snapshots, else undefined. */
 export function parseSnapshotName(prefix: string, name: string): string | undefined {
+  return parseSnapshotStamp(prefix, name)?.day;
+}
+
+/** Day (and, for a timed name, instant) of `name` if it is exactly one of this prefix's snapshots. */
+export function parseSnapshotStamp(prefix: string, name: string): SnapshotStamp | undefined {
   if (!name.startsWith(`${prefix}-`)) return undefined;
-  const day = name.slice(prefix.length + 1);
-  return isCalendarDay(day) ? day : undefined;
+  const rest = name.slice(prefix.length + 1);
+  if (isCalendarDay(rest)) return { day: rest };
+  const timed = MINUTE.exec(rest);
+  if (timed === null || !isCalendarDay(timed[1]!) || Number(timed[2]) > 23 || Number(timed[3]) > 59) return undefined;
+  const at = new Date(`${timed[1]}T${timed[2]}:${timed[3]}:00Z`);
+  return { day: dayOf(at), at: at.toISOString() };
 }
 
 /** True for a real calendar date written `YYYY-MM-DD` (not 2026-02-30). */

@@ -4,7 +4,7 @@ import { chmod, lstat, mkdir, opendir, readdir, rename, rm } from "node:fs/promi
 import { join } from "node:path";
 import { LinkbackError, messageOf } from "../errors.ts";
 import { type Inventory, type Snapshot, byDay } from "./inventory.ts";
-import { TRASH_DIR, parseReplacedName, parseSnapshotName, resumeName, stagingName, trashName, trashOrigin } from "./name.ts";
+import { TRASH_DIR, parseReplacedName, parseSnapshotName, parseSnapshotStamp, resumeName, stagingName, trashName, trashOrigin } from "./name.ts";
 
 let trashed = 0;
 
@@ -23,16 +23,16 @@ export async function readInventory(backupDir: string, prefix: string): Promise<
   let stagingEmpty = false;
   let previous = false;
   for (const entry of entries) {
-    const day = parseSnapshotName(prefix, entry.name);
+    const stamp = parseSnapshotStamp(prefix, entry.name);
     const isStaging = entry.name === stagingName(prefix);
     const isPrevious = entry.name === resumeName(prefix);
     const isReplaced = parseReplacedName(prefix, entry.name) !== undefined;
-    if (day === undefined && !isStaging && !isPrevious && !isReplaced) continue;
+    if (stamp === undefined && !isStaging && !isPrevious && !isReplaced) continue;
     if (!entry.isDirectory()) {
       ignored.push(entry.name);
       continue;
     }
-    if (day !== undefined) snapshots.push({ name: entry.name, day });
+    if (stamp !== undefined) snapshots.push({ name: entry.name, ...stamp });
     if (isStaging) [staging, stagingEmpty] = (await isEmptyDirectory(join(backupDir, entry.name))) ? [false, true] : [true, false];
     if (isPrevious) previous = true;
     if (isReplaced) replaced.push(entry.name);

@@ -34,10 +34,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Environment for a linkback run in tests: syslog off unless asked, logs in `logDir`, clock at `now`. */
-export function testEnv(options: { logDir: string; now?: string; extra?: Record<string, string> }): Record<string, string> {
+/**
+ * Environment for a linkback run in tests: syslog off unless asked, logs in `logDir`, status files in
+ * `statusDir` (default `logDir`/status), clock at `now`.
+ */
+export function testEnv(options: { logDir: string; statusDir?: string; now?: string; extra?: Record<string, string> }): Record<string, string> {
   return {
     LINKBACK_LOG_DIR: options.logDir,
+    LINKBACK_STATUS_DIR: options.statusDir ?? join(options.logDir, "status"),
     LINKBACK_SYSLOG: "off",
     ...(options.now === undefined ? {} : { LINKBACK_NOW: options.now }),
     ...options.extra,

@@ -68,7 +68,7 @@ describe("as user nobody: read-only trees in snapshots", { skip: reason ?? false
       reject: false,
       stdin: "ignore",
       extendEnv: false,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TZ: "Europe/Berlin", LINKBACK_NOW: now, LINKBACK_LOG_DIR: ws.logs, LINKBACK_SYSLOG: "off" },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TZ: "Europe/Berlin", LINKBACK_NOW: now, LINKBACK_LOG_DIR: ws.logs, LINKBACK_STATUS_DIR: `${ws.logs}/status`, LINKBACK_SYSLOG: "off" },
     });
     return { exitCode: result.exitCode ?? -1, stderr: String(result.stderr) };
   }

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
 import { formatBytes, summaryLine, worstExitCode } from "../../src/run/outcome.ts";
+import { DAILY, threeTimes } from "../../src/schedule/cycle.ts";
 import type { JobOutcome } from "../../src/run/execute.ts";
 import { ExitCode } from "../../src/errors.ts";
 import { isSuccess, rsyncMeaning } from "../../src/rsync/exitCodes.ts";
@@ -51,12 +52,13 @@ describe("worstExitCode", () => {
 
 describe("summaryLine and formatBytes", () => {
   const rsync = (stats: RsyncOutcome["stats"]) => ({ exitCode: 0, startError: undefined, stderrTail: "", stats, canceled: false }) as RsyncOutcome;
-  test("ok: snapshot, files, bytes received, duration, pruned", () => {
+  test("ok: snapshot, files, bytes received and sent, duration, pruned", () => {
     const line = summaryLine(outcome(0, {
-      snapshot: "laptop-2026-11-22", durationMs: 2100, pruned: ["laptop-2026-11-01"], rsync: rsync({ filesTransferred: 1204, bytesReceived: 3_400_000 }),
+      snapshot: "laptop-2026-11-22", durationMs: 2100, pruned: ["laptop-2026-11-01"],
+      rsync: rsync({ filesTransferred: 1204, bytesReceived: 3_400_000, bytesSent: 1_234 }),
     }));
     assert.match(line, /^ok\b/);
-    for (const part of ["laptop-2026-11-22", "1204 files", "3.4 MB", "2.1 s", "pruned 1"]) assert.ok(line.includes(part), `${part} in ${line}`);
+    for (const part of ["laptop-2026-11-22", "1204 files", "3.4 MB received", "1.2 kB sent", "2.1 s", "pruned 1"]) assert.ok(line.includes(part), `${part} in ${line}`);
   });
   test("ok without stats or prunes still names the snapshot", () => {
     const line = summaryLine(outcome(0, { snapshot: "laptop-2026-11-22" }));
@@ -198,7 +200,7 @@ describe("formatLine (terminal lines)", () => {
 describe("hooks", () => {
   const job = (overrides: Partial<Job> = {}): Job => ({
     name: "univac", file: "/repo/jobs/univac.ts", prefix: "univac", backupDir: "/mnt/sda1/backups", source: "root@192.168.1.20:/",
-    excludes: [], rsyncArgs: [], hooks: {}, ...overrides,
+    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, ...overrides,
   });
 
   test("hookEnvironment: every LINKBACK_* variable, as strings", () => {

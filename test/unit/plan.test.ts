@@ -9,6 +9,7 @@ import { isAbsolute } from "node:path";
 import { planRun, type Plan } from "../../src/plan/plan.ts";
 import { MAX_LINK_DEST, rsyncArgv } from "../../src/rsync/args.ts";
 import { splitCommandLine, sshArgv } from "../../src/job/ssh.ts";
+import { DAILY, threeTimes } from "../../src/schedule/cycle.ts";
 import type { Job } from "../../src/job/types.ts";
 import type { Inventory, Snapshot } from "../../src/snapshot/inventory.ts";
 
@@ -19,7 +20,7 @@ const TODAY = "laptop-2026-11-22";
 function job(overrides: Partial<Job> = {}): Job {
   return {
     name: "laptop", file: "/repo/jobs/laptop.ts", prefix: "laptop", backupDir: BACKUP, source: "/home/ben",
-    excludes: [], rsyncArgs: [], hooks: {}, ...overrides,
+    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, ...overrides,
   };
 }
 
@@ -348,8 +349,8 @@ describe("the rsync argv", () => {
   });
   test("rsyncArgv refuses a 21st --link-dest; 20 is fine", () => {
     const dirs = Array.from({ length: 21 }, (_, i) => `${BACKUP}/laptop-2026-10-${String(i + 1).padStart(2, "0")}`);
-    assert.throws(() => rsyncArgv(job(), { linkDests: dirs, destination: STAGING }), /20/);
-    assert.equal(linkDestArgs(rsyncArgv(job(), { linkDests: dirs.slice(0, 20), destination: STAGING })).length, 20);
+    assert.throws(() => rsyncArgv(job(), { source: "/home/ben", linkDests: dirs, destination: STAGING }), /20/);
+    assert.equal(linkDestArgs(rsyncArgv(job(), { source: "/home/ben", linkDests: dirs.slice(0, 20), destination: STAGING })).length, 20);
   });
   test("no plan ever has more than 20 --link-dest", () => {
     for (const count of [0, 1, 19, 20, 21, 25, 60]) {

@@ -1,0 +1,30 @@
+// A short-lived mutex for the status directory: record updates and status file regeneration take
+// milliseconds, so a waiter retries briefly, and a mutex left by a killed process is broken after 30 s.
+import { open, stat, unlink } from "node:fs/promises";
+
+const STALE_MS = 30_000;
+const WAIT_MS = 10_000;
+
+/** Run `body` while holding the mutex file `path` (created exclusively, removed afterwards). */
+export async function withMutex<T>(path: string, body: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(path, "wx", 0o644);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (age > STALE_MS) await unlink(path).catch(() => {});
+    else if (Date.now() > deadline) throw new Error(`${path} has been held for ${Math.round(age / 1000)} s by another linkback`);
+    else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
+  }
+  try {
+    return await body();
+  } finally {
+    await unlink(path).catch(() => {});
+  }
+}

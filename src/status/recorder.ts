@@ -1,0 +1,141 @@
+// What `run` and `due` tell the status directory: a job seen, an attempt finished, the job offline, the
+// overdue alarm given. Each is a record update followed by new status files. A status directory that cannot
+// be written is reported and never fails a backup.
+import { messageOf } from "../errors.ts";
+import type { Job } from "../job/types.ts";
+import type { Logger } from "../log/logger.ts";
+import type { JobOutcome } from "../run/execute.ts";
+import type { AttemptResult } from "../schedule/schedule.ts";
+import { readInventory } from "../snapshot/store.ts";
+import { publishStatus } from "./publish.ts";
+import { type JobRecord, type JobView, readRecord, updateRecord } from "./record.ts";
+import { brokenView, viewOf } from "./view.ts";
+
+export class StatusRecorder {
+  readonly dir: string;
+  private readonly log: Logger;
+  private readonly readOnly: boolean;
+  private warned = false;
+
+  /** `readOnly`: records are changed in memory only and no file is written (`status`, `due --dry-run`). */
+  constructor(dir: string, log: Logger, options: { readOnly?: boolean } = {}) {
+    this.dir = dir;
+    this.log = log;
+    this.readOnly = options.readOnly ?? false;
+  }
+
+  /** Refresh a job's view from its file and its backup directory; returns the record (undefined if unwritable). */
+  async seen(job: Job, now: Date): Promise<JobRecord> {
+    const fresh = await this.freshView(job, now);
+    return this.update(job.name, now, (record) => {
+      record.view = fresh(record.view);
+    });
+  }
+
+  /** A job file that does not load: the status shows it failed, with the reason. */
+  async broken(name: string, file: string, error: string, now: Date): Promise<JobRecord> {
+    return this.update(name, now, (record) => {
+      record.view = brokenView(file, error);
+    });
+  }
+
+  /** An attempt ended (`outcome`), or found the source offline (`offline` reason). */
+  async attempted(job: Job, started: Date, now: Date, ended: { outcome: JobOutcome } | { offline: string }): Promise<JobRecord> {
+    const fresh = await this.freshView(job, now);
+    return this.update(job.name, now, (record) => {
+      record.view = fresh(record.view);
+      if ("offline" in ended) {
+        record.lastAttempt = { at: started.toISOString(), result: "offline", error: `offline: ${ended.offline}` };
+        return;
+      }
+      const { outcome } = ended;
+      const result = attemptResult(outcome);
+      record.lastAttempt = {
+        at: started.toISOString(),
+        result,
+        ...(outcome.message === undefined || result === "ok" ? {} : { error: outcome.message }),
+        ...(outcome.snapshot === undefined ? {} : { snapshot: outcome.snapshot }),
+        durationMs: Math.round(outcome.durationMs),
+        ...(outcome.rsync === undefined ? {} : { exitCode: outcome.rsync.exitCode }),
+      };
+      if (result === "ok") {
+        record.failures = 0;
+        delete record.overdueAlert;
+        record.lastSuccess = {
+          at: started.toISOString(),
+          snapshot: outcome.snapshot ?? "",
+          durationMs: Math.round(outcome.durationMs),
+          ...outcome.rsync?.stats,
+          pruned: outcome.pruned.length,
+        };
+      } else if (result === "failed" || result === "interrupted") {
+        record.failures += 1;
+      }
+    });
+  }
+
+  /** The overdue alarm went off while `newest` was the newest snapshot. */
+  async alerted(name: string, newest: string | undefined, now: Date): Promise<void> {
+    await this.update(name, now, (record) => {
+      record.overdueAlert = { at: now.toISOString(), newest: newest ?? null };
+    });
+  }
+
+  /** Rewrite status.txt/json/html. */
+  async publish(now: Date): Promise<void> {
+    if (this.readOnly) return;
+    try {
+      await publishStatus(this.dir, now);
+    } catch (error) {
+      this.problem(error);
+    }
+  }
+
+  /** Change a job's record and write it; the changed record is returned even when it cannot be written. */
+  private async update(name: string, now: Date, change: (record: JobRecord) => void): Promise<JobRecord> {
+    if (!this.readOnly) {
+      try {
+        return await updateRecord(this.dir, name, now, change);
+      } catch (error) {
+        this.problem(error);
+      }
+    }
+    const record = await readRecord(this.dir, name, now);
+    change(record);
+    return record;
+  }
+
+  /**
+   * The job's view from its file and its backup directory. When the directory cannot be read (a disk not
+   * mounted), the snapshots last seen stay: the status still says what the newest backup is.
+   */
+  private async freshView(job: Job, now: Date): Promise<(previous: JobView | undefined) => JobView> {
+    try {
+      const view = viewOf(job, (await readInventory(job.backupDir, job.prefix)).snapshots, now);
+      return () => view;
+    } catch {
+      const view = viewOf(job, [], now);
+      return (previous) => ({ ...view, count: previous?.count ?? 0, snapshots: previous?.snapshots ?? [] });
+    }
+  }
+
+  private problem(error: unknown): void {
+    // Once per invocation: a status directory that cannot be written does not deserve a line per job.
+    if (this.warned) return;
+    this.warned = true;
+    this.log.warn(`cannot write the status in ${this.dir}: ${messageOf(error)}`);
+  }
+}
+
+function attemptResult(outcome: JobOutcome): AttemptResult {
+  switch (outcome.status) {
+    case "ok":
+      return "ok";
+    case "locked":
+      return "locked";
+    case "interrupted":
+      return "interrupted";
+    default:
+      return "failed";
+  }
+}

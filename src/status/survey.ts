@@ -1,0 +1,53 @@
+// Look at every job of a jobs directory: load its file, read its snapshots, refresh its record. What `due`
+// decides from and what `status` shows.
+import { LinkbackError, messageOf } from "../errors.ts";
+import type { JobFile } from "../job/load.ts";
+import { loadJob } from "../job/load.ts";
+import { checkSshFiles } from "../job/preflight.ts";
+import type { Job } from "../job/types.ts";
+import { liveHolder } from "../lock/lock.ts";
+import type { Schedule } from "../schedule/schedule.ts";
+import { type JobRecord, readRecord } from "./record.ts";
+import type { StatusRecorder } from "./recorder.ts";
+import { scheduleOf } from "./report.ts";
+
+export interface SurveyedJob {
+  name: string;
+  file: string;
+  /** Undefined when the job file does not load or validate. */
+  job: Job | undefined;
+  /** Why it does not load; `newError` says whether that is news since the last look. */
+  error?: string;
+  newError: boolean;
+  record: JobRecord;
+}
+
+/** Load each job file and refresh its record (written unless the recorder is read-only). */
+export async function surveyJobs(files: readonly JobFile[], recorder: StatusRecorder, now: Date): Promise<SurveyedJob[]> {
+  const surveyed: SurveyedJob[] = [];
+  for (const file of files) {
+    try {
+      const job = await loadJob(file);
+      await checkSshFiles(job);
+      surveyed.push({ name: file.name, file: file.file, job, newError: false, record: await recorder.seen(job, now) });
+    } catch (error) {
+      if (!(error instanceof LinkbackError)) throw error;
+      const message = messageOf(error);
+      const before = (await readRecord(recorder.dir, file.name, now)).view?.configError;
+      const record = await recorder.broken(file.name, file.file, message, now);
+      surveyed.push({ name: file.name, file: file.file, job: undefined, error: message, newError: before !== message, record });
+    }
+  }
+  return surveyed;
+}
+
+/** True when a live process of this very job holds its lock. */
+export async function isRunning(job: Job): Promise<boolean> {
+  const holder = await liveHolder(job.backupDir, job.prefix).catch(() => undefined);
+  return holder?.job === job.name;
+}
+
+/** The schedule of a surveyed job now. */
+export async function scheduleNow(entry: SurveyedJob, now: Date): Promise<Schedule> {
+  return scheduleOf(entry.record, entry.job !== undefined && (await isRunning(entry.job)), now);
+}

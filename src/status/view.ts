@@ -1,0 +1,29 @@
+// A job as the status sees it: its settings and its newest snapshots, taken from the job file and the disk.
+import { describeSource } from "../job/source.ts";
+import type { Job } from "../job/types.ts";
+import type { Snapshot } from "../snapshot/inventory.ts";
+import { snapshotInstant } from "../schedule/schedule.ts";
+import type { JobView } from "./record.ts";
+
+/** The view of a loaded job with its complete snapshots (any order). */
+export function viewOf(job: Job, snapshots: readonly Snapshot[], now: Date): JobView {
+  const past = snapshots.filter((s) => snapshotInstant(s).getTime() <= now.getTime());
+  const newest = past.reduce<Snapshot | undefined>((best, s) => (best === undefined || snapshotInstant(s) > snapshotInstant(best) ? s : best), undefined);
+  const future = snapshots.filter((s) => !past.includes(s));
+  return {
+    file: job.file,
+    enabled: job.enabled,
+    cycle: job.cycle,
+    alertCycle: job.alertCycle,
+    source: describeSource(job.source),
+    backupDir: job.backupDir,
+    prefix: job.prefix,
+    count: snapshots.length,
+    snapshots: [...(newest === undefined ? [] : [newest]), ...future],
+  };
+}
+
+/** The view of a job file that does not load or validate. */
+export function brokenView(file: string, error: string): JobView {
+  return { file, configError: error };
+}
