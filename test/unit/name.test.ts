@@ -5,7 +5,8 @@ process.env.TZ = "Europe/Berlin"; // before any date is made; each test file run
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  dayOf, isCalendarDay, lockName, parseReplacedName, parseSnapshotName, replacedName, resumeName, snapshotName, stagingName, trashName, trashOrigin,
+  dayOf, isCalendarDay, lockName, parseReplacedName, parseSnapshotName, parseSnapshotStamp, replacedName, resumeName, snapshotName, snapshotNameAt,
+  stagingName, trashName, trashOrigin,
 } from "../../src/snapshot/name.ts";
 import { now } from "../../src/clock.ts";
 
@@ -209,5 +210,39 @@ describe("replaced names (a same-day snapshot set aside while its successor is r
     assert.equal(parseReplacedName("laptop", "laptop-weekly-2026-11-22.replaced"), undefined);
     assert.equal(parseReplacedName("laptop", "laptop-old.replaced"), undefined);
     assert.equal(parseReplacedName("laptop", "laptop-2026-11-22"), undefined);
+  });
+});
+
+describe("timed names (jobs that run more often than daily)", () => {
+  test("PREFIX-YYYY-MM-DDTHHMMZ: the UTC minute, no colon", () => {
+    const name = snapshotNameAt("laptop", new Date("2026-11-22T03:04:59.999Z"), true);
+    assert.equal(name, "laptop-2026-11-22T0304Z");
+    assert.ok(!name.includes(":"));
+    assert.equal(snapshotNameAt("laptop", new Date("2026-11-22T03:04:59Z"), false), "laptop-2026-11-22", "daily names stay PREFIX-YYYY-MM-DD");
+  });
+  test("parse: the instant and its LOCAL day (Berlin: 23:30 UTC is the next day)", () => {
+    assert.deepEqual(parseSnapshotStamp("laptop", "laptop-2026-11-22T0304Z"), { day: "2026-11-22", at: "2026-11-22T03:04:00.000Z" });
+    assert.deepEqual(parseSnapshotStamp("laptop", "laptop-2026-11-22T2330Z"), { day: "2026-11-23", at: "2026-11-22T23:30:00.000Z" });
+    assert.equal(parseSnapshotName("laptop", "laptop-2026-11-22T2330Z"), "2026-11-23");
+    assert.deepEqual(parseSnapshotStamp("laptop", "laptop-2026-11-22"), { day: "2026-11-22" });
+  });
+  const invalid = ["laptop-2026-11-22T2460Z", "laptop-2026-11-22T2400Z", "laptop-2026-11-22T0360Z", "laptop-2026-02-30T0300Z",
+    "laptop-2026-11-22T03:00Z", "laptop-2026-11-22T0300", "laptop-2026-11-22T030Z", "laptop-2026-11-22T030000Z",
+    "laptop-2026-11-22t0300z", "laptop-2026-11-22T0300Z.replaced", "laptop-weekly-2026-11-22T0300Z"];
+  for (const name of invalid) test(`${name} is not a snapshot of laptop`, () => assert.equal(parseSnapshotStamp("laptop", name), undefined));
+  test("unambiguous across the autumn DST change: the repeated local hour gets two names, in order", () => {
+    // Berlin, 2026-10-25: 02:30 CEST (00:30 UTC) and 02:30 CET (01:30 UTC) are the same local clock time.
+    const first = snapshotNameAt("laptop", new Date("2026-10-25T00:30:00Z"), true);
+    const second = snapshotNameAt("laptop", new Date("2026-10-25T01:30:00Z"), true);
+    assert.notEqual(first, second);
+    assert.ok(first < second, "names sort in time order");
+    assert.equal(parseSnapshotStamp("laptop", first)!.day, "2026-10-25");
+    assert.equal(parseSnapshotStamp("laptop", second)!.day, "2026-10-25");
+  });
+  test("names of a day sort in time order, and round-trip", () => {
+    const instants = Array.from({ length: 48 }, (_, i) => new Date(Date.UTC(2026, 2, 28, 20) + i * 30 * 60_000)); // across spring DST
+    const names = instants.map((instant) => snapshotNameAt("laptop", instant, true));
+    assert.deepEqual([...names].sort(), names);
+    names.forEach((name, i) => assert.equal(parseSnapshotStamp("laptop", name)!.at, instants[i]!.toISOString()));
   });
 });

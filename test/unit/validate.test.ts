@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { closest, validateJob } from "../../src/job/validate.ts";
-import { defineJob, notify, remote } from "../../src/job/define.ts";
+import { defineJob, notify, remote, snapshotOf } from "../../src/job/define.ts";
 
 const FILE = "/etc/linkback/jobs/laptop.ts";
 const ORIGIN = { name: "laptop", file: FILE };
@@ -345,5 +345,44 @@ describe("review fixes", () => {
     const result = validateJob({ ...LOCAL, backupDir: "/mnt//usb/backups/" }, ORIGIN);
     assert.ok(result.ok);
     assert.equal(result.job.backupDir, "/mnt/usb/backups");
+  });
+});
+
+describe("every, alertAfter, enabled", () => {
+  test("defaults: daily, overdue after three days, enabled", () => {
+    const job = expectValid({ ...LOCAL });
+    assert.deepEqual([job.cycle.text, job.alertCycle.text, job.enabled], ["1d", "3d", true]);
+  });
+  test("alertAfter defaults to three cycles in the cycle's unit", () => {
+    assert.equal(expectValid({ ...LOCAL, every: "6h" }).alertCycle.text, "18h");
+    assert.equal(expectValid({ ...LOCAL, every: "1w" }).alertCycle.text, "3w");
+  });
+  test("24h is a daily job", () => assert.equal(expectValid({ ...LOCAL, every: "24h" }).cycle.text, "1d"));
+  test("every: not a duration", () => expectOneError({ ...LOCAL, every: "daily" }, "every", '"6h"', '"daily"'));
+  test("every: a number", () => expectOneError({ ...LOCAL, every: 1 }, "every", "number 1"));
+  test("every: 36h", () => expectOneError({ ...LOCAL, every: "36h" }, "every", "whole days", '"36h"'));
+  test("alertAfter shorter than every", () => expectOneError({ ...LOCAL, every: "1w", alertAfter: "3d" }, "alertAfter", "at least", "1w", '"3d"'));
+  test("alertAfter in hours for a daily job", () => expectOneError({ ...LOCAL, alertAfter: "36h" }, "alertAfter", "whole days", '"36h"'));
+  test("alertAfter in hours or days for a sub-daily job", () => {
+    assert.equal(expectValid({ ...LOCAL, every: "1h", alertAfter: "5h" }).alertCycle.text, "5h");
+    assert.equal(expectValid({ ...LOCAL, every: "1h", alertAfter: "2d" }).alertCycle.text, "2d");
+  });
+  test("alertAfter garbage", () => expectOneError({ ...LOCAL, alertAfter: "soon" }, "alertAfter", '"soon"'));
+  test("enabled must be a boolean", () => expectOneError({ ...LOCAL, enabled: "no" }, "enabled", '"no"'));
+  test("enabled: false", () => assert.equal(expectValid({ ...LOCAL, enabled: false }).enabled, false));
+  test("a misspelt field gets a suggestion", () => expectOneError({ ...LOCAL, evry: "1d" }, "evry", "`every`"));
+});
+
+describe("snapshotOf() sources", () => {
+  test("accepted, kept as the source", () => {
+    const job = expectValid({ ...LOCAL, prefix: "laptop-weekly", source: snapshotOf("daily"), every: "1w" });
+    assert.deepEqual(job.source, { kind: "snapshotOf", job: "daily" });
+  });
+  test("naming this job itself", () => expectOneError({ ...LOCAL, source: snapshotOf("laptop") }, "source", "this job itself"));
+  test("a name that is not a job name", () => expectOneError({ ...LOCAL, source: snapshotOf("../laptop") }, "source", '"../laptop"'));
+  test("not a string", () => expectOneError({ ...LOCAL, source: { kind: "snapshotOf", job: 3 } }, "source", "number 3"));
+  test("with ssh", () => expectOneError({ ...LOCAL, source: snapshotOf("daily"), ssh: "ssh -i /k" }, "ssh", "another job's snapshot"));
+  test("remote() hooks need an ssh source", () => {
+    expectOneError({ ...LOCAL, source: snapshotOf("daily"), hooks: { pre: remote("true") } }, "hooks.pre", "ssh source");
   });
 });
