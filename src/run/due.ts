@@ -26,11 +26,32 @@ export interface DueContext {
   progress: boolean;
 }
 
-/** Which surveyed jobs are due now, in the order they run, with every job's schedule. */
-export async function dueJobs(surveyed: readonly SurveyedJob[], now: Date): Promise<{ entry: SurveyedJob; schedule: Schedule }[]> {
-  const all = [];
+type Scheduled = { entry: SurveyedJob; schedule: Schedule };
+
+/**
+ * Every surveyed job with its schedule, in the order `due` runs them: most overdue first, except that a
+ * snapshotOf() job due in the same tick as the job it copies runs right after that job (a weekly copies
+ * today's daily, not yesterday's).
+ */
+export async function dueJobs(surveyed: readonly SurveyedJob[], now: Date): Promise<Scheduled[]> {
+  const all: Scheduled[] = [];
   for (const entry of surveyed) all.push({ entry, schedule: await scheduleNow(entry, now) });
-  return all.sort((a, b) => dueOrder(a.schedule, b.schedule));
+  all.sort((a, b) => dueOrder(a.schedule, b.schedule));
+  const ordered: Scheduled[] = [];
+  const waiting = new Map<string, Scheduled[]>();
+  const place = (item: Scheduled) => {
+    ordered.push(item);
+    for (const follower of waiting.get(item.entry.name) ?? []) place(follower);
+    waiting.delete(item.entry.name);
+  };
+  for (const item of all) {
+    const source = item.entry.job?.copyOf?.name;
+    const sourceDueLater = item.schedule.due && all.some((other) => other.entry.name === source && other.schedule.due && !ordered.includes(other));
+    if (source !== undefined && sourceDueLater) waiting.set(source, [...(waiting.get(source) ?? []), item]);
+    else place(item);
+  }
+  for (const followers of waiting.values()) ordered.push(...followers); // copies of each other: no order helps
+  return ordered;
 }
 
 /** Run what is due. Returns the outcomes of the jobs that ran (offline jobs did not run). */
