@@ -99,7 +99,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
       }
       return surveyed.some((entry) => entry.error !== undefined) ? ExitCode.config : ExitCode.ok;
     }
-    await forgetRecords(status, new Set(files.map((file) => file.name))).catch((error: unknown) => run.logger.warn(`cannot tidy ${status}: ${messageOf(error)}`));
+    await forgetRecords(status, dir, new Set(files.map((file) => file.name))).catch((error: unknown) => run.logger.warn(`cannot tidy ${status}: ${messageOf(error)}`));
     await recorder.publish(clock());
     const outcomes: JobOutcome[] = await runDue(surveyed, {
       logger: run.logger,

@@ -3,7 +3,7 @@
 // as last seen (its settings and newest snapshots), so that any run can rewrite the status of every job
 // without loading every job file.
 import { mkdir, readFile, readdir, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Cycle } from "../schedule/cycle.ts";
 import type { Attempt } from "../schedule/schedule.ts";
 import type { Snapshot } from "../snapshot/inventory.ts";
@@ -122,9 +122,14 @@ export async function updateRecord(statusDir: string, job: string, now: Date, ch
   });
 }
 
-/** Forget jobs whose files are gone (their rows leave the status). */
-export async function forgetRecords(statusDir: string, keep: ReadonlySet<string>): Promise<string[]> {
-  const gone = (await readAllRecords(statusDir)).map((record) => record.job).filter((job) => !keep.has(job));
+/**
+ * Forget the jobs of `jobsDir` whose files are gone (their rows leave the status). Records of jobs from
+ * another jobs directory sharing this status directory are left alone.
+ */
+export async function forgetRecords(statusDir: string, jobsDir: string, keep: ReadonlySet<string>): Promise<string[]> {
+  const gone = (await readAllRecords(statusDir))
+    .filter((record) => record.view !== undefined && dirname(record.view.file) === jobsDir && !keep.has(record.job))
+    .map((record) => record.job);
   for (const job of gone) await unlink(recordPath(statusDir, job)).catch(() => {});
   return gone;
 }
