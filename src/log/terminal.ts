@@ -4,7 +4,7 @@ let shown = false;
 
 /** Show `text` as the progress line (cut to the terminal's width). */
 export function showProgress(text: string): void {
-  const width = process.stderr.columns ?? 80;
+  const width = process.stderr.columns || 80; // 0 on a pty without a size (script(1) with output to a pipe)
   process.stderr.write(`\r\x1b[K${text.slice(0, Math.max(10, width - 1))}`);
   shown = true;
 }

@@ -66,7 +66,7 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
     for (const part of parts) {
       const text = part.replace(/[\r\n]+$/, "");
       if (PROGRESS.test(text)) options.progress(text.trim().replaceAll(/\s+/g, " "));
-      else if (text !== "") log?.write(`${text}\n`);
+      else if (text !== "" || part.endsWith("\n")) log?.write(`${text}\n`);
     }
   });
   const result = await subprocess;
