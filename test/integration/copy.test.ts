@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { linkback, listNames, startLinkback, writeJob, writeTree } from "../helpers/cli.ts";
-import { type Manifest, type Workspace, filesTransferred, hasProgram, inodes, manifest, rsyncLog, workspace } from "../helpers/tree.ts";
+import { type Manifest, type Workspace, filesTransferred, hasProgram, inodes, manifest, rsyncLog, touch, workspace } from "../helpers/tree.ts";
 
 const RSYNC = await hasProgram("rsync");
 const skip = !RSYNC && process.env.CI !== "true" ? "rsync is not installed (required under CI=true)" : false;
@@ -50,6 +50,8 @@ export default defineJob({
     for (let offset = 0; offset < 16; offset++) {
       const day = dayOf(offset);
       await writeFile(join(ws.src, "docs/notes.txt"), `day ${offset}\n`);
+      // Same size every day: a distinct mtime makes the change visible to rsync's size+mtime check (whole seconds).
+      await touch(join(ws.src, "docs/notes.txt"), new Date(`${day}T01:00:00Z`));
       const result = await linkback(["due", "--jobs", ws.jobs], ws.env(`${day}T03:00:00`));
       assert.equal(result.exitCode, 0, `${day}: ${result.stderr}`);
       dailies.set(`laptop-${day}`, await manifest(join(ws.backup, `laptop-${day}`)));

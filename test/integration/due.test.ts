@@ -8,7 +8,7 @@ import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CliResult, inodeOf, linkback, listNames, startLinkback, writeJob, writeTree } from "../helpers/cli.ts";
-import { type Workspace, hasProgram, workspace } from "../helpers/tree.ts";
+import { type Workspace, hasProgram, touch, workspace } from "../helpers/tree.ts";
 
 const RSYNC = await hasProgram("rsync");
 const skip = !RSYNC && process.env.CI !== "true" ? "rsync is not installed (required under CI=true)" : false;
@@ -186,6 +186,7 @@ describe("an hourly job: timed names, hard-linked, due by the hour", { skip }, (
     assert.equal((await due("2026-10-25T03:20:00+02:00")).exitCode, 0);
     assert.deepEqual(await listNames(ws.backup), ["hourly-2026-10-25T0030Z"], "50 minutes later: not due");
     await writeFile(join(ws.src, "notes.txt"), "v2\n");
+    await touch(join(ws.src, "notes.txt"), new Date("2026-10-25T01:00:00Z")); // same size as v1: a distinct mtime for rsync's check
     assert.equal((await due("2026-10-25T02:30:00+01:00")).exitCode, 0); // 02:30 CET: the same clock time, an hour later
     assert.deepEqual(await listNames(ws.backup), ["hourly-2026-10-25T0030Z", "hourly-2026-10-25T0130Z"], "the repeated hour has its own name");
     const [a, b] = await Promise.all(["hourly-2026-10-25T0030Z", "hourly-2026-10-25T0130Z"].map((name) => inodeOf(join(ws.backup, name, "big.txt"))));

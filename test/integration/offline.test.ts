@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { type CliResult, inodeOf, linkback, listNames, tempDir, testEnv, writeJob, writeTree } from "../helpers/cli.ts";
@@ -105,6 +105,7 @@ describe("due with a source host that comes and goes (real sshd on 127.0.0.1)", 
   test("sshd back: ok at the next tick, hard-linked to day 1; status exit 0; a new gap alarms again", async () => {
     await sshd.start();
     await writeFile(join(source, "notes.txt"), "v2\n");
+    await utimes(join(source, "notes.txt"), new Date("2026-11-24T01:00:00Z"), new Date("2026-11-24T01:00:00Z")); // same size as v1: a distinct mtime
     const back = await due("2026-11-24T03:10:00");
     assert.deepEqual([back.exitCode, back.stderr], [0, ""], back.stderr);
     assert.deepEqual(await listNames(backup), ["laptop-2026-11-20", "laptop-2026-11-24"]);
