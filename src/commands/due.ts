@@ -2,7 +2,7 @@
 // otherwise stays quiet.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ExitCode, LockedError, UsageError, messageOf } from "../errors.ts";
+import { ExitCode, LinkbackError, LockedError, UsageError, messageOf } from "../errors.ts";
 import { now as clock } from "../clock.ts";
 import { discoverJobs } from "../job/load.ts";
 import { type Lock, acquireLockFile } from "../lock/lock.ts";
@@ -80,7 +80,9 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
         await mkdir(status, { recursive: true, mode: 0o755 });
         lock = await acquireLockFile(join(status, ".due.lock"), "due");
       } catch (error) {
-        if (!(error instanceof LockedError)) throw error;
+        if (!(error instanceof LockedError)) {
+          throw new LinkbackError(`cannot use the status directory ${status}: ${messageOf(error)} (choose another with --status-dir or LINKBACK_STATUS_DIR)`);
+        }
         run.logger.debug(`another linkback due is still running; nothing to do (${error.message})`);
         return ExitCode.ok;
       }

@@ -1,6 +1,6 @@
 // A short-lived mutex for the status directory: record updates and status file regeneration take
 // milliseconds, so a waiter retries briefly, and a mutex left by a killed process is broken after 30 s.
-import { open, stat, unlink } from "node:fs/promises";
+import { open, readFile, stat, unlink } from "node:fs/promises";
 
 const STALE_MS = 30_000;
 const WAIT_MS = 10_000;
@@ -18,7 +18,7 @@ export async function withMutex<T>(path: string, body: () => Promise<T>): Promis
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
-    if (age > STALE_MS) await unlink(path).catch(() => {});
+    if (age > STALE_MS || (await holderIsGone(path))) await unlink(path).catch(() => {});
     else if (Date.now() > deadline) throw new Error(`${path} has been held for ${Math.round(age / 1000)} s by another linkback`);
     else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
   }
@@ -26,5 +26,17 @@ export async function withMutex<T>(path: string, body: () => Promise<T>): Promis
     return await body();
   } finally {
     await unlink(path).catch(() => {});
+  }
+}
+
+/** The mutex names a process of this machine that no longer exists (killed while holding it). */
+async function holderIsGone(path: string): Promise<boolean> {
+  const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false; // being written this very moment
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
   }
 }

@@ -170,6 +170,35 @@ describe("linkback due", { skip }, () => {
   });
 });
 
+describe("a status directory that cannot be written", { skip }, () => {
+  let ws: Workspace;
+  before(async () => {
+    ws = await workspace("nostatus");
+    await writeTree(ws.src, { "a.txt": "a\n" });
+    await ws.job("solo");
+    await writeFile(join(ws.root, "a-file"), "not a directory\n");
+  });
+  after(async () => ws.cleanup());
+
+  test("due refuses with a clear error naming it (its lock lives there), and backs nothing up", async () => {
+    const bad = join(ws.root, "a-file", "status");
+    const result = await linkback(["due", "--jobs", ws.jobs, "--status-dir", bad], ws.env("2026-11-20T03:00:00"));
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, new RegExp(`linkback: cannot use the status directory ${bad}: ENOTDIR.*--status-dir or LINKBACK_STATUS_DIR`));
+    assert.deepEqual(await listNames(ws.backup), []);
+  });
+
+  test("run still backs up, with one warning", async () => {
+    const bad = join(ws.root, "a-file", "status");
+    const result = await linkback(["run", "solo", "--jobs", ws.jobs, "--status-dir", bad], ws.env("2026-11-20T03:00:00"));
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.deepEqual(await listNames(ws.backup), ["solo-2026-11-20"]);
+    const warnings = result.stderr.trim().split("\n");
+    assert.equal(warnings.length, 1, result.stderr);
+    assert.match(warnings[0]!, /warn .*cannot write the status in .*a-file\/status: ENOTDIR/);
+  });
+});
+
 describe("an hourly job: timed names, hard-linked, due by the hour", { skip }, () => {
   let ws: Workspace;
   before(async () => {
