@@ -6,7 +6,6 @@ import { ExitCode, LinkbackError, LockedError, UsageError, messageOf } from "../
 import { now as clock } from "../clock.ts";
 import { discoverJobs } from "../job/load.ts";
 import { type Lock, acquireLockFile } from "../lock/lock.ts";
-import { createRunLog } from "../log/logger.ts";
 import { jobsDir, logDir, statusDir } from "../paths.ts";
 import { dueJobs, runDue } from "../run/due.ts";
 import type { JobOutcome } from "../run/execute.ts";
@@ -14,7 +13,7 @@ import { worstExitCode } from "../run/outcome.ts";
 import { forgetRecords } from "../status/record.ts";
 import { StatusRecorder } from "../status/recorder.ts";
 import { surveyJobs } from "../status/survey.ts";
-import { parseCommand } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, parseCommand } from "./options.ts";
 
 export const DUE_HELP = `Usage: linkback due [options]
 
@@ -45,14 +44,7 @@ Exit status: 0 nothing failed (offline is not a failure; nothing due is success)
 2 usage error; 3 a job file is invalid; 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.`;
 
 export async function dueCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommand("due", args, {
-    parallel: { type: "string" },
-    "dry-run": { type: "boolean" },
-    "log-dir": { type: "string" },
-    "status-dir": { type: "string" },
-    verbose: { type: "boolean", short: "v" },
-    quiet: { type: "boolean", short: "q" },
-  });
+  const { values, positionals } = parseCommand("due", args, { ...BACKUP_OPTIONS, parallel: { type: "string" } });
   if (values.help === true) {
     process.stdout.write(`${DUE_HELP}\n`);
     return ExitCode.ok;
@@ -66,11 +58,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
   const quiet = values.quiet === true;
   const dir = jobsDir(values.jobs);
   const files = await discoverJobs(dir);
-  const run = createRunLog({
-    logDir: dryRun ? undefined : logDir(values["log-dir"]),
-    consoleLevel: quiet ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
-    syslog: !dryRun,
-  });
+  const run = backupLog(values);
   const status = statusDir(values["status-dir"]);
   const recorder = new StatusRecorder(status, run.logger, { readOnly: dryRun });
   let lock: Lock | undefined;

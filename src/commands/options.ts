@@ -1,6 +1,8 @@
 // Command-line parsing shared by every command: node:util parseArgs with linkback's common options.
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
+import { type RunLog, createRunLog } from "../log/logger.ts";
+import { logDir } from "../paths.ts";
 
 export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
@@ -9,6 +11,25 @@ export const COMMON_OPTIONS = {
   jobs: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
+
+/** Options of the commands that back up (`run`, `due`). */
+export const BACKUP_OPTIONS = {
+  "dry-run": { type: "boolean" },
+  "log-dir": { type: "string" },
+  "status-dir": { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+  quiet: { type: "boolean", short: "q" },
+} as const satisfies OptionSpec;
+
+/** The log of a backing-up command: errors only with -q, debug with -v, info on a terminal or in a dry run, else (cron) warnings. */
+export function backupLog(values: { "dry-run"?: boolean; "log-dir"?: string; quiet?: boolean; verbose?: boolean }): RunLog {
+  const dryRun = values["dry-run"] === true;
+  return createRunLog({
+    logDir: dryRun ? undefined : logDir(values["log-dir"]),
+    consoleLevel: values.quiet === true ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
+    syslog: !dryRun,
+  });
+}
 
 /** Parse `args` for a command, turning parseArgs' errors into a UsageError that names the command. */
 export function parseCommand<T extends OptionSpec>(command: string, args: string[], options: T) {

@@ -3,13 +3,13 @@ import { ExitCode, LinkbackError, messageOf } from "../errors.ts";
 import { now } from "../clock.ts";
 import { checkSshFiles } from "../job/preflight.ts";
 import { loadJob } from "../job/load.ts";
-import { type RunLog, createRunLog } from "../log/logger.ts";
+import type { RunLog } from "../log/logger.ts";
 import { jobsDir, logDir, statusDir } from "../paths.ts";
 import type { JobOutcome } from "../run/execute.ts";
 import { attemptJob } from "../run/attempt.ts";
 import { dryRunJob } from "../run/dryRun.ts";
 import { StatusRecorder } from "../status/recorder.ts";
-import { parseCommand } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, parseCommand } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 import { summaryLine, worstExitCode } from "../run/outcome.ts";
 
@@ -35,14 +35,7 @@ Exit status: 0 all jobs backed up; 1 a backup failed; 2 usage error; 3 a job fil
 4 another run of a job holds its lock; 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.`;
 
 export async function runCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommand("run", args, {
-    all: { type: "boolean" },
-    "dry-run": { type: "boolean" },
-    "log-dir": { type: "string" },
-    "status-dir": { type: "string" },
-    verbose: { type: "boolean", short: "v" },
-    quiet: { type: "boolean", short: "q" },
-  });
+  const { values, positionals } = parseCommand("run", args, { ...BACKUP_OPTIONS, all: { type: "boolean" } });
   if (values.help === true) {
     process.stdout.write(`${RUN_HELP}\n`);
     return ExitCode.ok;
@@ -51,11 +44,7 @@ export async function runCommand(args: string[], signal: AbortSignal): Promise<n
   const quiet = values.quiet === true;
   const all = values.all === true;
   const files = await selectJobs("run", positionals, all, jobsDir(values.jobs));
-  const run = createRunLog({
-    logDir: dryRun ? undefined : logDir(values["log-dir"]),
-    consoleLevel: quiet ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
-    syslog: !dryRun,
-  });
+  const run = backupLog(values);
   const recorder = new StatusRecorder(statusDir(values["status-dir"]), run.logger);
   const outcomes: JobOutcome[] = [];
   try {
