@@ -50,6 +50,8 @@ export class StatusRecorder {
       }
       const { outcome } = ended;
       const result = attemptResult(outcome);
+      // Another run held the job: nothing was attempted, and what the last real attempt said still stands.
+      if (result === "locked") return;
       record.lastAttempt = {
         at: started.toISOString(),
         result,
