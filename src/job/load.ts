@@ -88,7 +88,8 @@ export async function loadJob(jobFile: JobFile): Promise<Job> {
   if (source.backupDir === job.backupDir && source.prefix === job.prefix) {
     throw new ConfigError(`${field}: both jobs use prefix ${JSON.stringify(job.prefix)} in ${job.backupDir}; give this one its own prefix (e.g. "${job.prefix}-weekly")`);
   }
-  return { ...job, copyOf: { name: source.name, file: source.file, prefix: source.prefix, backupDir: source.backupDir } };
+  const copyOf = { name: source.name, file: source.file, prefix: source.prefix, backupDir: source.backupDir };
+  return { ...job, copyOf: source.timeZone === undefined ? copyOf : { ...copyOf, timeZone: source.timeZone } };
 }
 
 async function loadOne(jobFile: JobFile): Promise<Job> {

@@ -61,6 +61,22 @@ export interface SnapshotOf {
   readonly job: string;
 }
 
+/** How many of the newest calendar periods keep their newest snapshot (`"all"`: every period). */
+export interface KeepRules {
+  hourly?: number | "all";
+  daily?: number | "all";
+  weekly?: number | "all";
+  monthly?: number | "all";
+  yearly?: number | "all";
+}
+
+/** `minFreeSpace`, parsed: bytes, or a percentage of the backup filesystem. */
+export interface FreeSpace {
+  text: string;
+  bytes?: number;
+  percent?: number;
+}
+
 /** A job as written in a job file. */
 export interface JobConfig {
   /** Snapshot names are `PREFIX-YYYY-MM-DD`. Letters, digits, `.`, `_`, `-`. */
@@ -93,6 +109,20 @@ export interface JobConfig {
   alertAfter?: string;
   /** `false`: `due` and `run --all` skip the job and the status shows it `disabled`. Default true. */
   enabled?: boolean;
+  /** Keep the newest snapshot of each of the last N hours, days, ISO weeks, months, years (combinable with keepDays). */
+  keep?: KeepRules;
+  /** Never fewer complete snapshots than this, whatever their age (default 1). */
+  minKeep?: number;
+  /** IANA time zone of the job's days, weeks, months (default: the system's). */
+  timeZone?: string;
+  /** Space the backup filesystem must have before a run: bytes (a number, or "500MB", "2GB") or a percentage ("10%"). */
+  minFreeSpace?: number | string;
+  /** Mount point of the backup disk: mounted (fstab) before the run if it is not, unmounted after if linkback mounted it. */
+  mount?: string;
+  /** Refuse to write when backupDir is on the same filesystem as `/` (an unmounted disk's empty mount point). */
+  requireMount?: boolean;
+  /** Delete pruned snapshots under `nice -n 19` and `ionice -c3` (the idle I/O class). */
+  niceDelete?: boolean;
 }
 
 /** The job a `snapshotOf()` source reads from: where its snapshots are. */
@@ -101,6 +131,7 @@ export interface CopySource {
   file: string;
   prefix: string;
   backupDir: string;
+  timeZone?: string;
 }
 
 /** A validated job, with where it came from. */
@@ -119,4 +150,8 @@ export interface Job extends JobConfig {
   enabled: boolean;
   /** For a `snapshotOf()` source: the other job (filled in by the loader). */
   copyOf?: CopySource;
+  /** `minKeep`, with its default. */
+  minKeepCount: number;
+  /** `minFreeSpace`, parsed. */
+  freeSpace?: FreeSpace;
 }

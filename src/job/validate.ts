@@ -1,12 +1,15 @@
 // validateJob(raw) checks a job module's export without touching disk and collects every problem at once.
 import { isAbsolute, resolve } from "node:path";
-import type { Hook, Hooks, Job, SnapshotOf, SshOptions } from "./types.ts";
+import type { FreeSpace, Hook, Hooks, Job, KeepRules, SnapshotOf, SshOptions } from "./types.ts";
+import { isTimeZone } from "../schedule/zone.ts";
 import { type SourceSpec, isRemoteSource, isShellSource } from "./source.ts";
 import { type Cycle, DAILY, cycleMs, isTimed, parseCycle, threeTimes } from "../schedule/cycle.ts";
 
 const JOB_FIELDS = [
   "prefix", "backupDir", "source", "ssh", "excludes", "keepDays", "hooks", "rsyncArgs", "allowEmptySource", "every", "alertAfter", "enabled",
+  "keep", "minKeep", "timeZone", "minFreeSpace", "mount", "requireMount", "niceDelete",
 ] as const;
+const KEEP_FIELDS = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;
 /** What a job name (a job file's name) may be: what snapshotOf() may name. */
 export const JOB_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const SSH_FIELDS = ["identityFile", "knownHostsFile", "port", "options", "command"] as const;
@@ -84,8 +87,23 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
 
   const hooks = checkHooks(raw.hooks, source !== undefined && isShellSource(source), problem);
   const { cycle, alertCycle } = checkCycles(raw.every, raw.alertAfter, problem);
-  if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
-    problem("enabled", `must be true or false (got ${describe(raw.enabled)})`);
+  for (const field of ["enabled", "requireMount", "niceDelete"] as const) {
+    if (raw[field] !== undefined && typeof raw[field] !== "boolean") problem(field, `must be true or false (got ${describe(raw[field])})`);
+  }
+  checkKeep(raw.keep, problem);
+  if (raw.minKeep !== undefined && !(Number.isInteger(raw.minKeep) && (raw.minKeep as number) >= 1)) {
+    problem("minKeep", `must be a whole number, 1 or more: the newest snapshot is never pruned (got ${describe(raw.minKeep)})`);
+  }
+  if (raw.timeZone !== undefined && (typeof raw.timeZone !== "string" || !isTimeZone(raw.timeZone))) {
+    problem("timeZone", `must be an IANA time zone name such as "Europe/Berlin" or "UTC" (got ${describe(raw.timeZone)}; POSIX TZ strings like "CET-1CEST,M3.5.0,M10.5.0/3" are not understood by Node)`);
+  }
+  const freeSpace = raw.minFreeSpace === undefined ? undefined : parseFreeSpace(raw.minFreeSpace);
+  if (typeof freeSpace === "string") problem("minFreeSpace", `${freeSpace} (got ${describe(raw.minFreeSpace)})`);
+  if (raw.mount !== undefined) {
+    if (typeof raw.mount !== "string" || !isAbsolute(raw.mount)) problem("mount", `must be the absolute path of a mount point listed in /etc/fstab (got ${describe(raw.mount)})`);
+    else if (backupDir !== undefined && isAbsolute(backupDir) && !isInside(resolve(backupDir), resolve(raw.mount))) {
+      problem("mount", `${JSON.stringify(raw.mount)} does not contain backupDir ${JSON.stringify(backupDir)}; backupDir must be on the disk mounted there`);
+    }
   }
 
   if (errors.length > 0) return { ok: false, errors };
@@ -100,8 +118,47 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
     cycle: cycle!,
     alertCycle: alertCycle!,
     enabled: raw.enabled !== false,
+    minKeepCount: (raw.minKeep as number | undefined) ?? 1,
+    ...(freeSpace === undefined ? {} : { freeSpace: freeSpace as FreeSpace }),
+    ...(typeof raw.mount === "string" ? { mount: resolve(raw.mount) } : {}),
   };
   return { ok: true, job };
+}
+
+/** `keep`: an object of periods, each a whole number of periods (1 or more) or "all". */
+function checkKeep(keep: unknown, problem: Problem): KeepRules | undefined {
+  if (keep === undefined) return undefined;
+  if (!isPlainObject(keep)) {
+    problem("keep", `must be an object like { daily: 7, weekly: 4, monthly: 12 } (got ${describe(keep)})`);
+    return undefined;
+  }
+  unknownFields(keep, KEEP_FIELDS, "keep.", problem);
+  if (Object.keys(keep).length === 0) problem("keep", "names no period; give e.g. { daily: 7, weekly: 4 }, or leave keep out");
+  for (const period of KEEP_FIELDS) {
+    const value = keep[period];
+    if (value === undefined || value === "all" || (Number.isInteger(value) && (value as number) >= 1)) continue;
+    problem(`keep.${period}`, `must be a whole number of ${period} periods, 1 or more, or "all"; leave it out to keep none by this rule (got ${describe(value)})`);
+  }
+  return keep as KeepRules;
+}
+
+const UNITS: Record<string, number> = { "": 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** `minFreeSpace`: bytes as a number, "500MB", "2GiB", or "10%". The problem as a string when it is none. */
+export function parseFreeSpace(value: unknown): FreeSpace | string {
+  if (typeof value === "number") {
+    return Number.isFinite(value) && value >= 0 ? { text: `${value} bytes`, bytes: Math.floor(value) } : "must be a number of bytes, 0 or more";
+  }
+  const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*(%|[kmgt]i?b|b)?\s*$/i.exec(value) : null;
+  if (match === null) return `must be bytes (a number, or a string like "500MB", "2GB", "1GiB") or a percentage of the backup filesystem like "10%"`;
+  const amount = Number(match[1]);
+  const unit = (match[2] ?? "").toLowerCase();
+  if (unit === "%") return amount > 0 && amount < 100 ? { text: `${amount}%`, percent: amount } : "a percentage must be above 0 and below 100";
+  return { text: (value as string).trim(), bytes: Math.floor(amount * UNITS[unit]!) };
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 }
 
 /** `source`: an absolute path, a remote address, or snapshotOf("job") naming another job. */

@@ -5,7 +5,7 @@ import { type Inventory, type Snapshot, byDay } from "../snapshot/inventory.ts";
 import { dayOf, parseSnapshotStamp, resumeName, snapshotNameAt, stagingName } from "../snapshot/name.ts";
 import { isCopySource } from "../job/source.ts";
 import { isTimed } from "../schedule/cycle.ts";
-import { type RetentionDecision, decideKeepDays } from "../retention/keepDays.ts";
+import { type RetentionDecision, applyRetention, policyOf } from "../retention/policy.ts";
 import { MAX_LINK_DEST, rsyncArgv } from "../rsync/args.ts";
 
 export interface Plan {
@@ -46,8 +46,8 @@ export interface PlanOptions {
 
 /** Build the plan of one run. Pure: no disk, no clock. */
 export function planRun(job: Job, inventory: Inventory, now: Date, options: PlanOptions = {}): Plan {
-  const day = dayOf(now);
-  const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle));
+  const day = dayOf(now, job.timeZone);
+  const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle), job.timeZone);
   if (isCopySource(job.source) && options.copyFrom === undefined) throw new Error(`job ${job.name}: the snapshot to copy was not resolved`);
   const source = isCopySource(job.source) ? options.copyFrom! : job.source;
   const path = (name: string) => join(inventory.backupDir, name);
@@ -68,7 +68,7 @@ export function planRun(job: Job, inventory: Inventory, now: Date, options: Plan
   const destination = dryRun ? `${stagingPath}.dry-run` : stagingPath;
   const replaces = inventory.snapshots.some((s) => s.name === snapshot) ? snapshot : undefined;
 
-  const afterRun: Snapshot[] = replaces ? [...inventory.snapshots] : [...inventory.snapshots, { name: snapshot, ...parseSnapshotStamp(job.prefix, snapshot)! }];
+  const afterRun: Snapshot[] = replaces ? [...inventory.snapshots] : [...inventory.snapshots, { name: snapshot, ...parseSnapshotStamp(job.prefix, snapshot, job.timeZone)! }];
   afterRun.sort(byDay);
 
   return {
@@ -85,6 +85,6 @@ export function planRun(job: Job, inventory: Inventory, now: Date, options: Plan
     replaces,
     linkDests,
     rsyncArgv: rsyncArgv(job, { source, linkDests, destination, dryRun, progress: options.progress ?? false }),
-    retention: decideKeepDays(afterRun, job.keepDays, day, snapshot),
+    retention: applyRetention(afterRun, policyOf(job), now, snapshot),
   };
 }

@@ -13,5 +13,5 @@ export async function currentPlan(job: Job, now: Date, options: { dryRun?: boole
     copyFrom = await newestSnapshotOf(job.copyOf);
     if (copyFrom === undefined) throw new LinkbackError(`job ${job.name}: job ${job.copyOf.name} has no complete snapshot in ${job.copyOf.backupDir} yet; nothing to copy`);
   }
-  return planRun(job, await readInventory(job.backupDir, job.prefix), now, { ...options, ...(copyFrom === undefined ? {} : { copyFrom }) });
+  return planRun(job, await readInventory(job.backupDir, job.prefix, job.timeZone), now, { ...options, ...(copyFrom === undefined ? {} : { copyFrom }) });
 }

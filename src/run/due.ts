@@ -112,7 +112,7 @@ async function alarmIfOverdue(entry: SurveyedJob, schedule: Schedule, context: D
   const log = context.logger.child({ job: job.name });
   log.error(message);
   if (job.hooks.fail !== undefined) {
-    const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle));
+    const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle), job.timeZone);
     const result = await runHook(job.hooks.fail, job, { job: job.name, snapshot, status: "failed", error: message, durationMs: 0 }, context.signal);
     if (!result.ok) log.warn({ phase: "fail" }, `fail hook failed: ${result.error}`);
   }

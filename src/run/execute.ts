@@ -50,7 +50,7 @@ export interface RunContext {
 export async function executeJob(job: Job, context: RunContext): Promise<JobOutcome> {
   const log = context.logger.child({ job: job.name });
   const started = performance.now();
-  const snapshot = snapshotNameAt(job.prefix, context.now, isTimed(job.cycle));
+  const snapshot = snapshotNameAt(job.prefix, context.now, isTimed(job.cycle), job.timeZone);
   const elapsed = () => performance.now() - started;
   const outcome = (status: JobStatus, exitCode: number, extra: Partial<JobOutcome> = {}): JobOutcome => ({
     job: job.name, status, exitCode, pruned: [], durationMs: elapsed(), ...extra,
@@ -134,8 +134,8 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
 
     let plan: Plan;
     try {
-      let inventory = await readInventory(job.backupDir, job.prefix);
-      if (await recoverInterruptedReplace(inventory, job.prefix, context.now, log)) inventory = await readInventory(job.backupDir, job.prefix);
+      let inventory = await readInventory(job.backupDir, job.prefix, job.timeZone);
+      if (await recoverInterruptedReplace(inventory, job.prefix, context.now, log)) inventory = await readInventory(job.backupDir, job.prefix, job.timeZone);
       plan = planRun(job, inventory, context.now, { progress: context.progress !== undefined, ...(copyFrom === undefined ? {} : { copyFrom }) });
       await prepareStaging(plan, context.now, log);
     } catch (error) {

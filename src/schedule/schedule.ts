@@ -1,8 +1,7 @@
 // The pure core of unattended operation: (a job's cycle, its snapshots, what happened last, now) → its
 // state, whether it is due, when, and whether it is overdue. `due` acts on it; the status files show it.
-import { addDays, differenceInCalendarDays, parseISO } from "date-fns";
 import type { Snapshot } from "../snapshot/inventory.ts";
-import { dayOf } from "../snapshot/name.ts";
+import { addDaysTo, dayIn, daysBetween, startOfDayIn } from "./zone.ts";
 import { type Cycle, cycleDays, cycleMs, formatDuration, isTimed } from "./cycle.ts";
 
 /** What the status shows for a job. */
@@ -35,6 +34,8 @@ export interface ScheduleInput {
   running: boolean;
   /** The job file does not load or validate. */
   configError?: string | undefined;
+  /** The job's time zone (undefined: the system's): where its days begin. */
+  timeZone?: string | undefined;
 }
 
 export interface Schedule {
@@ -58,18 +59,19 @@ export interface Schedule {
 export const RETRY_BASE_MS = 5 * 60_000;
 export const RETRY_CAP_MS = 4 * 60 * 60_000;
 
-/** When a snapshot was made, as far as we know: its minute, or the start of its local day. */
-export function snapshotInstant(snapshot: Snapshot): Date {
-  return snapshot.at === undefined ? parseISO(snapshot.day) : new Date(snapshot.at);
+/** When a snapshot was made, as far as we know: its minute, or the start of its day in `timeZone`. */
+export function snapshotInstant(snapshot: Snapshot, timeZone?: string): Date {
+  return snapshot.at === undefined ? startOfDayIn(snapshot.day, timeZone) : new Date(snapshot.at);
 }
 
 /** Decide one job's state and due time. Pure. */
 export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
-  const today = dayOf(now);
+  const zone = input.timeZone;
+  const today = dayIn(now, zone);
   const isFuture = (s: Snapshot) => (s.at === undefined ? s.day > today : new Date(s.at).getTime() > now.getTime());
   const future = input.snapshots.filter(isFuture);
   const newest = input.snapshots.filter((s) => !isFuture(s)).reduce<Snapshot | undefined>(
-    (best, s) => (best === undefined || snapshotInstant(s).getTime() > snapshotInstant(best).getTime() ? s : best),
+    (best, s) => (best === undefined || snapshotInstant(s, zone).getTime() > snapshotInstant(best, zone).getTime() ? s : best),
     undefined,
   );
   const base = { name: input.name, newest, future };
@@ -78,11 +80,11 @@ export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
   if (!input.enabled) return { ...base, state: "disabled", due: false, dueAt: undefined, overdue: false, why: "disabled (enabled: false)" };
 
   // Since when the job has been without a backup: its newest snapshot, or when it was first seen.
-  const since = newest ?? { name: "", day: dayOf(new Date(input.firstSeen)), at: input.firstSeen };
-  const overdueAt = after(since, input.alertCycle, input.cycle);
+  const since = newest ?? { name: "", day: dayIn(new Date(input.firstSeen), zone), at: input.firstSeen };
+  const overdueAt = after(since, input.alertCycle, input.cycle, zone);
   const overdue = now.getTime() >= overdueAt.getTime();
 
-  let dueAt = newest === undefined ? new Date(input.firstSeen) : after(newest, input.cycle, input.cycle);
+  let dueAt = newest === undefined ? new Date(input.firstSeen) : after(newest, input.cycle, input.cycle, zone);
   let why = newest === undefined ? "no complete snapshot yet" : `newest ${newest.name}, every ${input.cycle.text}`;
   const last = input.lastAttempt;
   if (last?.result === "failed" && input.failures > 0) {
@@ -111,9 +113,9 @@ export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
  * days from the snapshot's local day, so a daily is due once a day whatever its time of day, and DST days
  * (23 or 25 hours) change nothing; sub-daily jobs count exact time from the snapshot's minute.
  */
-function after(snapshot: Snapshot, length: Cycle, cycle: Cycle): Date {
-  if (!isTimed(cycle)) return addDays(parseISO(snapshot.day), cycleDays(length));
-  return new Date(snapshotInstant(snapshot).getTime() + cycleMs(length));
+function after(snapshot: Snapshot, length: Cycle, cycle: Cycle, timeZone: string | undefined): Date {
+  if (!isTimed(cycle)) return startOfDayIn(addDaysTo(snapshot.day, cycleDays(length)), timeZone);
+  return new Date(snapshotInstant(snapshot, timeZone).getTime() + cycleMs(length));
 }
 
 /** Most overdue first (earliest due time), then by name; jobs that cannot run last. */
@@ -125,10 +127,10 @@ export function dueOrder(a: Schedule, b: Schedule): number {
 }
 
 /** How old the newest snapshot is, for people: "3h 20m" (timed), "today", "1 day", "12 days". */
-export function ageText(schedule: Schedule, now: Date): string {
+export function ageText(schedule: Schedule, now: Date, timeZone?: string): string {
   const newest = schedule.newest;
   if (newest === undefined) return "-";
   if (newest.at !== undefined) return formatDuration(now.getTime() - new Date(newest.at).getTime());
-  const days = differenceInCalendarDays(now, parseISO(newest.day));
+  const days = daysBetween(newest.day, dayIn(now, timeZone));
   return days === 0 ? "today" : days === 1 ? "1 day" : `${days} days`;
 }

@@ -5,7 +5,7 @@ import { readInventory } from "./store.ts";
 
 /** Absolute path of the other job's newest complete snapshot, or undefined when it has none yet. */
 export async function newestSnapshotOf(copy: CopySource): Promise<string | undefined> {
-  const inventory = await readInventory(copy.backupDir, copy.prefix);
+  const inventory = await readInventory(copy.backupDir, copy.prefix, copy.timeZone);
   const newest = inventory.snapshots.at(-1);
   return newest === undefined ? undefined : join(copy.backupDir, newest.name);
 }

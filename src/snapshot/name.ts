@@ -2,6 +2,7 @@
 // run more often than daily), the staging directory, the trash. Only a name that parses exactly as this
 // job's snapshot is ever treated as one.
 import { format, isValid, parse } from "date-fns";
+import { dayIn } from "../schedule/zone.ts";
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MINUTE = /^(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})Z$/;
@@ -14,9 +15,9 @@ export interface SnapshotStamp {
   at?: string;
 }
 
-/** The local calendar day of an instant, as used in snapshot names. */
-export function dayOf(instant: Date): string {
-  return format(instant, "yyyy-MM-dd");
+/** The calendar day of an instant in the job's time zone (undefined: the system's), as used in snapshot names. */
+export function dayOf(instant: Date, timeZone?: string): string {
+  return dayIn(instant, timeZone);
 }
 
 /** `laptop` + `2026-11-22` → `laptop-2026-11-22`. */
@@ -30,8 +31,8 @@ export function snapshotName(prefix: string, day: string): string {
  * times repeat when clocks go back (01:30 happens twice) and would sort wrongly; no `:` because vfat
  * forbids it and rsync reads `host:path` into it.
  */
-export function snapshotNameAt(prefix: string, instant: Date, timed: boolean): string {
-  return `${prefix}-${timed ? minuteStamp(instant) : dayOf(instant)}`;
+export function snapshotNameAt(prefix: string, instant: Date, timed: boolean, timeZone?: string): string {
+  return `${prefix}-${timed ? minuteStamp(instant) : dayOf(instant, timeZone)}`;
 }
 
 /** `2026-11-22T0300Z`: the UTC minute of `instant`. */
@@ -45,15 +46,15 @@ export function parseSnapshotName(prefix: string, name: string): string | undefi
   return parseSnapshotStamp(prefix, name)?.day;
 }
 
-/** Day (and, for a timed name, instant) of `name` if it is exactly one of this prefix's snapshots. */
-export function parseSnapshotStamp(prefix: string, name: string): SnapshotStamp | undefined {
+/** Day (and, for a timed name, instant and its day in `timeZone`) of `name` if it is exactly one of this prefix's snapshots. */
+export function parseSnapshotStamp(prefix: string, name: string, timeZone?: string): SnapshotStamp | undefined {
   if (!name.startsWith(`${prefix}-`)) return undefined;
   const rest = name.slice(prefix.length + 1);
   if (isCalendarDay(rest)) return { day: rest };
   const timed = MINUTE.exec(rest);
   if (timed === null || !isCalendarDay(timed[1]!) || Number(timed[2]) > 23 || Number(timed[3]) > 59) return undefined;
   const at = new Date(`${timed[1]}T${timed[2]}:${timed[3]}:00Z`);
-  return { day: dayOf(at), at: at.toISOString() };
+  return { day: dayOf(at, timeZone), at: at.toISOString() };
 }
 
 /** True for a real calendar date written `YYYY-MM-DD` (not 2026-02-30). */

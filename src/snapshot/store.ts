@@ -8,8 +8,8 @@ import { TRASH_DIR, parseReplacedName, parseSnapshotName, parseSnapshotStamp, re
 
 let trashed = 0;
 
-/** Read the backup directory and return what belongs to `prefix`. */
-export async function readInventory(backupDir: string, prefix: string): Promise<Inventory> {
+/** Read the backup directory and return what belongs to `prefix` (days of timed names in `timeZone`). */
+export async function readInventory(backupDir: string, prefix: string, timeZone?: string): Promise<Inventory> {
   let entries;
   try {
     entries = await readdir(backupDir, { withFileTypes: true });
@@ -23,7 +23,7 @@ export async function readInventory(backupDir: string, prefix: string): Promise<
   let stagingEmpty = false;
   let previous = false;
   for (const entry of entries) {
-    const stamp = parseSnapshotStamp(prefix, entry.name);
+    const stamp = parseSnapshotStamp(prefix, entry.name, timeZone);
     const isStaging = entry.name === stagingName(prefix);
     const isPrevious = entry.name === resumeName(prefix);
     const isReplaced = parseReplacedName(prefix, entry.name) !== undefined;

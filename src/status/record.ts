@@ -39,6 +39,8 @@ export interface JobView {
   source?: string;
   backupDir?: string;
   prefix?: string;
+  /** The job's `timeZone`, when it has one. */
+  timeZone?: string;
   /** How many complete snapshots there were. */
   count?: number;
   /** The newest complete snapshot and any dated after the time it was seen (what scheduling needs). */

@@ -113,7 +113,7 @@ export class StatusRecorder {
    */
   private async freshView(job: Job, now: Date): Promise<(previous: JobView | undefined) => JobView> {
     try {
-      const view = viewOf(job, (await readInventory(job.backupDir, job.prefix)).snapshots, now);
+      const view = viewOf(job, (await readInventory(job.backupDir, job.prefix, job.timeZone)).snapshots, now);
       return () => view;
     } catch {
       const view = viewOf(job, [], now);

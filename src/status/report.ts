@@ -65,6 +65,7 @@ export function scheduleOf(record: JobRecord, running: boolean, now: Date): Sche
       failures: record.failures,
       running,
       configError: view === undefined ? "never seen" : view.configError,
+      timeZone: view?.timeZone,
     },
     now,
   );
@@ -91,7 +92,7 @@ export function buildReport(input: {
       alertAfter: view?.alertCycle?.text ?? null,
       source: view?.source ?? null,
       backupDir: view?.backupDir ?? null,
-      lastSnapshot: newest === undefined ? null : { name: newest.name, day: newest.day, at: newest.at ?? null, age: ageText(schedule, now) },
+      lastSnapshot: newest === undefined ? null : { name: newest.name, day: newest.day, at: newest.at ?? null, age: ageText(schedule, now, view?.timeZone) },
       snapshotCount: view?.count ?? null,
       nextDue: schedule.dueAt === undefined ? null : schedule.dueAt.toISOString(),
       dueNow: schedule.due,

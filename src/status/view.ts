@@ -7,8 +7,9 @@ import type { JobView } from "./record.ts";
 
 /** The view of a loaded job with its complete snapshots (any order). */
 export function viewOf(job: Job, snapshots: readonly Snapshot[], now: Date): JobView {
-  const past = snapshots.filter((s) => snapshotInstant(s).getTime() <= now.getTime());
-  const newest = past.reduce<Snapshot | undefined>((best, s) => (best === undefined || snapshotInstant(s) > snapshotInstant(best) ? s : best), undefined);
+  const at = (s: Snapshot) => snapshotInstant(s, job.timeZone).getTime();
+  const past = snapshots.filter((s) => at(s) <= now.getTime());
+  const newest = past.reduce<Snapshot | undefined>((best, s) => (best === undefined || at(s) > at(best) ? s : best), undefined);
   const future = snapshots.filter((s) => !past.includes(s));
   return {
     file: job.file,
@@ -18,6 +19,7 @@ export function viewOf(job: Job, snapshots: readonly Snapshot[], now: Date): Job
     source: describeSource(job.source),
     backupDir: job.backupDir,
     prefix: job.prefix,
+    ...(job.timeZone === undefined ? {} : { timeZone: job.timeZone }),
     count: snapshots.length,
     snapshots: [...(newest === undefined ? [] : [newest]), ...future],
   };

@@ -200,7 +200,7 @@ describe("formatLine (terminal lines)", () => {
 describe("hooks", () => {
   const job = (overrides: Partial<Job> = {}): Job => ({
     name: "univac", file: "/repo/jobs/univac.ts", prefix: "univac", backupDir: "/mnt/sda1/backups", source: "root@192.168.1.20:/",
-    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, ...overrides,
+    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, minKeepCount: 1, ...overrides,
   });
 
   test("hookEnvironment: every LINKBACK_* variable, as strings", () => {

@@ -20,7 +20,7 @@ const TODAY = "laptop-2026-11-22";
 function job(overrides: Partial<Job> = {}): Job {
   return {
     name: "laptop", file: "/repo/jobs/laptop.ts", prefix: "laptop", backupDir: BACKUP, source: "/home/ben",
-    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, ...overrides,
+    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, minKeepCount: 1, ...overrides,
   };
 }
 

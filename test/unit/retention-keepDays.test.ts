@@ -5,8 +5,14 @@ process.env.TZ = "Europe/Berlin"; // a DST zone: 2026-03-29 has 23 hours, 2026-1
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decideKeepDays, type RetentionDecision } from "../../src/retention/keepDays.ts";
+import { applyRetention, type RetentionDecision } from "../../src/retention/policy.ts";
 import type { Snapshot } from "../../src/snapshot/inventory.ts";
+
+/** The keepDays rule alone (minKeep 0: nothing else keeps a snapshot), on `today` at noon. */
+function decideKeepDays(snapshots: readonly Snapshot[], keepDays: number | undefined, today: string, protect?: string): RetentionDecision[] {
+  const [y, m, d] = today.split("-").map(Number) as [number, number, number];
+  return applyRetention(snapshots, { keepDays, minKeep: 0 }, new Date(y, m - 1, d, 12), protect);
+}
 
 const PREFIX = "laptop";
 const snap = (day: string): Snapshot => ({ name: `${PREFIX}-${day}`, day });
@@ -157,7 +163,7 @@ describe("month, year and leap-day boundaries", () => {
   test("keepDays 366 across a leap year", () => {
     const history = ["2027-03-01", "2027-02-28", "2028-02-29", "2028-03-01"].map(snap);
     // 2027-03-01 → 2028-03-01 is 366 days: age 366, so keepDays 366 deletes it and keepDays 367 keeps it
-    assert.deepEqual(deleted(decideKeepDays(history, 366, "2028-03-01")), ["2027-03-01", "2027-02-28"]);
+    assert.deepEqual(deleted(decideKeepDays(history, 366, "2028-03-01")), ["2027-02-28", "2027-03-01"], "oldest first, whatever the input order");
     assert.deepEqual(deleted(decideKeepDays(history, 367, "2028-03-01")), ["2027-02-28"]);
   });
 });
