@@ -7,6 +7,10 @@ import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { CHECK_HELP, checkCommand } from "./commands/check.ts";
 import { DUE_HELP, dueCommand } from "./commands/due.ts";
 import { STATUS_HELP, statusCommand } from "./commands/status.ts";
+import { LIST_HELP, listCommand } from "./commands/list.ts";
+import { PRUNE_HELP, pruneCommand } from "./commands/prune.ts";
+import { RESTORE_HELP, restoreCommand } from "./commands/restore.ts";
+import { DIFF_HELP, diffCommand } from "./commands/diff.ts";
 import { closest } from "./job/validate.ts";
 
 export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
@@ -15,6 +19,10 @@ Usage:
   linkback run <job>... | --all [--dry-run] [--jobs DIR]   back up jobs now (see linkback run --help)
   linkback due [--parallel N] [--dry-run] [--jobs DIR]    back up the jobs that are due (cron, every 10 min)
   linkback status [--json] [--jobs DIR]                   every job's state; exit 1 if one needs attention
+  linkback list <job> [--size] [--json]                   a job's snapshots and the rule that keeps each
+  linkback prune <job>... | --all [--dry-run]             apply retention now, without a backup
+  linkback restore <job> [--date D] <path> <target>       copy a file or tree back out of a snapshot
+  linkback diff <job> [A] [B]                             what changed between two snapshots
   linkback check [<job>...] [--jobs DIR]                  validate jobs, print their rsync commands
   linkback help [command]                                 this help, or a command's
   linkback --version
@@ -27,6 +35,10 @@ const COMMANDS: Record<string, { help: string; run: (args: string[], signal: Abo
   run: { help: RUN_HELP, run: runCommand },
   due: { help: DUE_HELP, run: dueCommand },
   status: { help: STATUS_HELP, run: (args) => statusCommand(args) },
+  list: { help: LIST_HELP, run: (args) => listCommand(args) },
+  prune: { help: PRUNE_HELP, run: pruneCommand },
+  restore: { help: RESTORE_HELP, run: (args) => restoreCommand(args) },
+  diff: { help: DIFF_HELP, run: (args) => diffCommand(args) },
   check: { help: CHECK_HELP, run: (args) => checkCommand(args) },
 };
 

@@ -104,7 +104,13 @@ export function applyRetention(snapshots: readonly Snapshot[], policy: Retention
     }
   }
   const protectedOne = protect === undefined ? undefined : newestFirst.find((s) => s.name === protect);
-  if (protectedOne !== undefined) keep(protectedOne, "protected", "the snapshot this run made");
+  if (protectedOne !== undefined) {
+    // Kept whatever the rules say; where a rule keeps it too, it still counted for that rule (daily #1 …).
+    const byRule = kept.get(protectedOne);
+    kept.set(protectedOne, byRule === undefined
+      ? { rule: "protected", reason: "the snapshot this run made" }
+      : { rule: byRule.rule, reason: `the snapshot this run made (and ${byRule.reason})` });
+  }
   let survivors = newestFirst.filter((s) => kept.has(s)).length;
   for (const s of newestFirst) {
     if (survivors >= policy.minKeep) break;

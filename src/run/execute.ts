@@ -15,7 +15,7 @@ import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
 import { type RsyncOutcome, runRsync } from "../rsync/run.ts";
 import { isEmptyDirectory, readInventory } from "../snapshot/store.ts";
 import { cleanUpAfterPublish, prepareStaging, publish, recoverInterruptedReplace } from "./staging.ts";
-import { prune } from "./prune.ts";
+import { emptyTrash, trashDoomed } from "./prune.ts";
 import { snapshotNameAt } from "../snapshot/name.ts";
 import { newestSnapshotOf } from "../snapshot/copySource.ts";
 import { isTimed } from "../schedule/cycle.ts";
@@ -46,8 +46,20 @@ export interface RunContext {
   onLocked?: (() => Promise<void>) | undefined;
 }
 
-/** Run one job to completion and say how it went. Throws only for bugs; every expected failure is an outcome. */
+/**
+ * Run one job to completion and say how it went. Throws only for bugs; every expected failure is an outcome.
+ * What the run pruned is deleted after its lock is released.
+ */
 export async function executeJob(job: Job, context: RunContext): Promise<JobOutcome> {
+  const trash: string[] = [];
+  const outcome = await executeLocked(job, context, trash);
+  if (!context.signal.aborted && (trash.length > 0 || outcome.status === "ok")) {
+    await emptyTrash(job, trash, context.logger.child({ job: job.name }));
+  }
+  return outcome;
+}
+
+async function executeLocked(job: Job, context: RunContext, trash: string[]): Promise<JobOutcome> {
   const log = context.logger.child({ job: job.name });
   const started = performance.now();
   const snapshot = snapshotNameAt(job.prefix, context.now, isTimed(job.cycle), job.timeZone);
@@ -168,10 +180,11 @@ export async function executeJob(job: Job, context: RunContext): Promise<JobOutc
       return fail(`job ${job.name}: rsync succeeded but the snapshot could not be put in place (${plan.stagingPath} → ${plan.snapshot}${replacing}): ${messageOf(error)}; staging kept`, { rsync });
     }
     log.info({ snapshot: plan.snapshotPath, ...rsync.stats }, `backup finished: ${plan.snapshot}`);
-    await cleanUpAfterPublish(plan, context.now, log);
+    trash.push(...(await cleanUpAfterPublish(plan, context.now, log)));
     if (context.signal.aborted) return interrupted(`after ${plan.snapshot} was completed; nothing pruned`);
     await runPhase("after", hookContext("ok", { exitCode: rsync.exitCode }));
-    const pruned = await prune(plan, context.now, log, context.signal);
+    const { pruned, trashed } = await trashDoomed(plan.retention, job.backupDir, context.now, log, context.signal);
+    trash.push(...trashed);
     if (context.signal.aborted) return interrupted(`after ${plan.snapshot} was completed, while pruning`);
     return outcome("ok", ExitCode.ok, { snapshot: plan.snapshot, pruned, rsync });
   } finally {

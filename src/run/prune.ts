@@ -1,14 +1,24 @@
-// Apply the plan's retention decisions after a successful backup: each keep and delete logged with its
-// reason; a doomed snapshot leaves the namespace in one rename before its tree is deleted.
+// Apply retention decisions: each keep and delete logged with its reason; a doomed snapshot leaves the
+// namespace in one rename (into the trash) while the job's lock is held, and its tree is deleted after the
+// lock is released — deleting is the slow part (rsnapshot #259: hours), and nothing needs the lock for it.
+import { performance } from "node:perf_hooks";
 import { messageOf } from "../errors.ts";
+import type { Job } from "../job/types.ts";
 import type { Logger } from "../log/logger.ts";
-import type { Plan } from "../plan/plan.ts";
-import { deleteTree, leftoverTrash, moveToTrash } from "../snapshot/store.ts";
+import type { RetentionDecision } from "../retention/policy.ts";
+import { deleteTrees, leftoverTrash, moveToTrash } from "../snapshot/store.ts";
 
-/** Returns the names deleted. Stops early (keeping the rest) when `signal` is aborted. */
-export async function prune(plan: Plan, now: Date, log: Logger, signal: AbortSignal): Promise<string[]> {
+/** Under the lock: log every decision and move each doomed snapshot to the trash. Stops moving when `signal` is aborted. */
+export async function trashDoomed(
+  decisions: readonly RetentionDecision[],
+  backupDir: string,
+  now: Date,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<{ pruned: string[]; trashed: string[] }> {
   const pruned: string[] = [];
-  for (const decision of plan.retention) {
+  const trashed: string[] = [];
+  for (const decision of decisions) {
     if (decision.action === "keep") {
       log.info({ reason: decision.reason }, `keeping ${decision.snapshot.name}`);
       continue;
@@ -18,18 +28,29 @@ export async function prune(plan: Plan, now: Date, log: Logger, signal: AbortSig
       continue;
     }
     try {
-      const trashed = await moveToTrash(plan.job.backupDir, decision.snapshot.name, now);
+      trashed.push(await moveToTrash(backupDir, decision.snapshot.name, now));
       log.info({ reason: decision.reason }, `deleting ${decision.snapshot.name}`);
-      await deleteTree(trashed);
       pruned.push(decision.snapshot.name);
     } catch (error) {
       log.error(`could not delete ${decision.snapshot.name}: ${messageOf(error)}`);
     }
   }
-  if (signal.aborted) return pruned;
-  for (const leftover of await leftoverTrash(plan.job.backupDir, plan.job.prefix)) {
-    log.info({ path: leftover }, "deleting a tree left in the trash by an earlier run");
-    await deleteTree(leftover).catch((error: unknown) => log.error(`could not delete ${leftover}: ${messageOf(error)}`));
+  return { pruned, trashed };
+}
+
+/** After the lock: delete the trees this run put in the trash, and any a dead run of this job left there. */
+export async function emptyTrash(job: Job, trashed: readonly string[], log: Logger): Promise<void> {
+  const leftovers = await leftoverTrash(job.backupDir, job.prefix);
+  for (const leftover of leftovers) log.info({ path: leftover }, "deleting a tree left in the trash by an earlier run");
+  const all = [...trashed, ...leftovers.filter((path) => !trashed.includes(path))];
+  if (all.length === 0) return;
+  const started = performance.now();
+  for (const path of all) {
+    try {
+      await deleteTrees([path], { nice: job.niceDelete === true });
+    } catch (error) {
+      log.error(`could not delete ${path} (the next run tries again): ${messageOf(error)}`);
+    }
   }
-  return pruned;
+  log.debug({ trees: all.length, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) }, "trash emptied");
 }

@@ -60,8 +60,12 @@ export async function publish(plan: Plan): Promise<void> {
   await rename(plan.stagingPath, plan.snapshotPath);
 }
 
-/** After publishing: delete the replaced tree and the resume base. Failures are logged, never fatal. */
-export async function cleanUpAfterPublish(plan: Plan, now: Date, log: Logger): Promise<void> {
+/**
+ * After publishing: move the replaced tree and the resume base to the trash (deleted after the lock is
+ * released). Returns their trash paths. Failures are logged, never fatal.
+ */
+export async function cleanUpAfterPublish(plan: Plan, now: Date, log: Logger): Promise<string[]> {
+  const trashed: string[] = [];
   const backupDir = plan.job.backupDir;
   const leftovers = [
     ...(plan.replaces === undefined ? [] : [{ name: replacedName(plan.replaces), why: `replaced today's earlier snapshot ${plan.replaces}` }]),
@@ -71,9 +75,10 @@ export async function cleanUpAfterPublish(plan: Plan, now: Date, log: Logger): P
     if (!(await isRealDirectory(join(backupDir, name)))) continue;
     try {
       log.info(`deleting ${name}: ${why}`);
-      await deleteTree(await moveToTrash(backupDir, name, now));
+      trashed.push(await moveToTrash(backupDir, name, now));
     } catch (error) {
       log.error(`could not delete ${name} (it will be retried next run): ${(error as Error).message}`);
     }
   }
+  return trashed;
 }

@@ -94,6 +94,12 @@ export function trashName(name: string, instant: Date, pid: number, sequence = 0
   return `${name}~${format(instant, "yyyyMMdd'T'HHmmss")}.${pid}${sequence === 0 ? "" : `-${sequence}`}`;
 }
 
+/** The pid of the process that put an entry in the trash (from its name). */
+export function trashPid(entry: string): number | undefined {
+  const match = /~\d{8}T\d{6}\.(\d+)(?:-\d+)?$/.exec(entry);
+  return match === null ? undefined : Number(match[1]);
+}
+
 /** The original name of a trash entry. */
 export function trashOrigin(entry: string): string {
   const cut = entry.lastIndexOf("~");

@@ -4,7 +4,8 @@ import { chmod, lstat, mkdir, opendir, readdir, rename, rm } from "node:fs/promi
 import { join } from "node:path";
 import { LinkbackError, messageOf } from "../errors.ts";
 import { type Inventory, type Snapshot, byDay } from "./inventory.ts";
-import { TRASH_DIR, parseReplacedName, parseSnapshotName, parseSnapshotStamp, resumeName, stagingName, trashName, trashOrigin } from "./name.ts";
+import { TRASH_DIR, parseReplacedName, parseSnapshotName, parseSnapshotStamp, resumeName, stagingName, trashName, trashOrigin, trashPid } from "./name.ts";
+import { execa } from "execa";
 
 let trashed = 0;
 
@@ -91,7 +92,10 @@ export async function moveToTrash(backupDir: string, name: string, instant: Date
   return target;
 }
 
-/** Trash entries left by earlier runs of this job (e.g. a run killed while deleting). */
+/**
+ * This job's trash entries that nobody is deleting: left by earlier runs (e.g. one killed while deleting),
+ * not by a live process (its pid is in the entry's name), which deletes its own.
+ */
 export async function leftoverTrash(backupDir: string, prefix: string): Promise<string[]> {
   let entries: string[];
   try {
@@ -102,9 +106,42 @@ export async function leftoverTrash(backupDir: string, prefix: string): Promise<
   return entries
     .filter((entry) => {
       const origin = trashOrigin(entry);
-      return parseSnapshotName(prefix, origin) !== undefined || origin === stagingName(prefix) || origin === resumeName(prefix);
+      const ours = parseSnapshotName(prefix, origin) !== undefined || parseReplacedName(prefix, origin) !== undefined ||
+        origin === stagingName(prefix) || origin === resumeName(prefix);
+      return ours && !isAlive(trashPid(entry));
     })
     .map((entry) => join(backupDir, TRASH_DIR, entry));
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined || pid === process.pid) return pid === process.pid;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Delete trees that are out of the namespace, oldest first. `nice`: under `nice -n 19 ionice -c3 rm -rf` (the
+ * idle I/O class: a router's other work goes first), falling back to nice alone where there is no ionice
+ * (some BusyBox builds), and to linkback's own deletion where rm cannot (read-only directories, not root).
+ */
+export async function deleteTrees(paths: readonly string[], options: { nice?: boolean } = {}): Promise<void> {
+  for (const path of paths) {
+    if (options.nice === true && (await niceRm(path))) continue;
+    await deleteTree(path);
+  }
+}
+
+async function niceRm(path: string): Promise<boolean> {
+  for (const argv of [["nice", "-n", "19", "ionice", "-c3", "rm", "-rf", "--", path], ["nice", "-n", "19", "rm", "-rf", "--", path]]) {
+    const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    if (result.exitCode === 0) return true;
+    if (result.exitCode !== 127 && !/ionice/.test(String(result.stderr))) return false; // rm itself failed: linkback's way next
+  }
+  return false;
 }
 
 /**

@@ -1,0 +1,75 @@
+// What each snapshot costs: the bytes only it holds (what deleting it frees) and its apparent size. One walk
+// over all of a job's snapshots, counting each inode once: a file whose every hard link lies inside one
+// snapshot is that snapshot's alone; a file also linked from another snapshot (or from anywhere else, such
+// as a weekly copy) frees nothing when one snapshot goes. Disk usage is counted as `du` does (blocks).
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface SnapshotSize {
+  /** Disk space (512-byte blocks × 512) of the inodes with every link inside this snapshot: what deleting it frees. */
+  uniqueBytes: number;
+  /** Sum of the sizes of its files, directories and symlinks, each inode once (`du -s --apparent-size -b`). */
+  apparentBytes: number;
+  /** Entries walked. */
+  entries: number;
+}
+
+interface InodeUse {
+  bytes: number;
+  nlink: number;
+  /** Links seen so far, in all walked snapshots. */
+  seen: number;
+  /** The one snapshot all links seen so far are in, or null once they are in two. */
+  owner: string | null;
+}
+
+const BATCH = 64;
+
+/** Sizes of the snapshots `names` in `backupDir`. */
+export async function snapshotSizes(backupDir: string, names: readonly string[]): Promise<Map<string, SnapshotSize>> {
+  const inodes = new Map<number, InodeUse>();
+  const sizes = new Map<string, SnapshotSize>();
+  for (const name of names) {
+    const size: SnapshotSize = { uniqueBytes: 0, apparentBytes: 0, entries: 0 };
+    sizes.set(name, size);
+    const seenHere = new Set<number>();
+    const visit = (path: string, info: { ino: number; blocks: number; size: number; nlink: number; isDirectory(): boolean }) => {
+      size.entries++;
+      if (!seenHere.has(info.ino)) {
+        seenHere.add(info.ino);
+        size.apparentBytes += info.size;
+      }
+      const bytes = info.blocks * 512;
+      if (info.isDirectory()) {
+        size.uniqueBytes += bytes; // directories are never hard-linked
+        return;
+      }
+      const use = inodes.get(info.ino);
+      if (use === undefined) inodes.set(info.ino, { bytes, nlink: info.nlink, seen: 1, owner: name });
+      else {
+        use.seen++;
+        if (use.owner !== name) use.owner = null;
+      }
+    };
+    const root = join(backupDir, name);
+    visit(root, await lstat(root));
+    const directories = [root];
+    while (directories.length > 0) {
+      const dir = directories.pop()!;
+      const entries = await readdir(dir, { withFileTypes: true });
+      for (let start = 0; start < entries.length; start += BATCH) {
+        const batch = entries.slice(start, start + BATCH);
+        const infos = await Promise.all(batch.map((entry) => lstat(join(dir, entry.name))));
+        batch.forEach((entry, index) => {
+          const path = join(dir, entry.name);
+          visit(path, infos[index]!);
+          if (infos[index]!.isDirectory()) directories.push(path);
+        });
+      }
+    }
+  }
+  for (const use of inodes.values()) {
+    if (use.owner !== null && use.seen === use.nlink) sizes.get(use.owner)!.uniqueBytes += use.bytes;
+  }
+  return sizes;
+}
