@@ -101,7 +101,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
     });
     await recorder.publish(clock());
     // A job another `run` holds is simply not due this time; a broken job file is exit 3.
-    const counted: JobOutcome[] = outcomes.filter((outcome) => outcome.status !== "locked");
+    const counted: JobOutcome[] = outcomes.filter((outcome) => outcome.status !== "locked" && outcome.status !== "offline");
     for (const entry of surveyed) {
       if (entry.error !== undefined) counted.push({ job: entry.name, status: "config", exitCode: ExitCode.config, pruned: [], durationMs: 0 });
     }

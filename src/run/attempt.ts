@@ -15,6 +15,8 @@ export interface AttemptContext {
   recorder: StatusRecorder;
   /** Show rsync's progress on stderr when it is a terminal. */
   progress: boolean;
+  /** `due`: a missing backup disk is offline, said at info level. */
+  quietWhenOffline?: boolean;
 }
 
 export async function attemptJob(job: Job, context: AttemptContext): Promise<JobOutcome> {
@@ -29,6 +31,7 @@ export async function attemptJob(job: Job, context: AttemptContext): Promise<Job
       signal: context.signal,
       progress: progressFor(job.name, context.progress),
       onLocked: () => recorder.publish(clock()),
+      quietWhenOffline: context.quietWhenOffline ?? false,
     });
   } finally {
     clearProgress();

@@ -93,6 +93,7 @@ async function runOne(job: Job, context: DueContext): Promise<JobOutcome | undef
     signal: context.signal,
     recorder: context.recorder,
     progress: context.progress && context.parallel === 1,
+    quietWhenOffline: true,
   });
 }
 

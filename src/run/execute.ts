@@ -16,11 +16,14 @@ import { type RsyncOutcome, runRsync } from "../rsync/run.ts";
 import { isEmptyDirectory, readInventory } from "../snapshot/store.ts";
 import { cleanUpAfterPublish, prepareStaging, publish, recoverInterruptedReplace } from "./staging.ts";
 import { emptyTrash, trashDoomed } from "./prune.ts";
+import { attachDisk, detachDisk } from "../job/mount.ts";
+import { makeRoom } from "../snapshot/space.ts";
+import { applyRetention, policyOf } from "../retention/policy.ts";
 import { snapshotNameAt } from "../snapshot/name.ts";
 import { newestSnapshotOf } from "../snapshot/copySource.ts";
 import { isTimed } from "../schedule/cycle.ts";
 
-export type JobStatus = "ok" | "failed" | "locked" | "config" | "interrupted";
+export type JobStatus = "ok" | "failed" | "locked" | "config" | "interrupted" | "offline";
 
 export interface JobOutcome {
   job: string;
@@ -44,6 +47,8 @@ export interface RunContext {
   progress?: ((text: string) => void) | undefined;
   /** Called once the job's lock is held, before the pre hook (the status shows it running). */
   onLocked?: (() => Promise<void>) | undefined;
+  /** `due`: a backup disk that is not there is said at info level (the overdue alarm speaks for it later). */
+  quietWhenOffline?: boolean;
 }
 
 /**
@@ -51,12 +56,25 @@ export interface RunContext {
  * What the run pruned is deleted after its lock is released.
  */
 export async function executeJob(job: Job, context: RunContext): Promise<JobOutcome> {
-  const trash: string[] = [];
-  const outcome = await executeLocked(job, context, trash);
-  if (!context.signal.aborted && (trash.length > 0 || outcome.status === "ok")) {
-    await emptyTrash(job, trash, context.logger.child({ job: job.name }));
+  const log = context.logger.child({ job: job.name });
+  const disk = await attachDisk(job);
+  if (!disk.ready) {
+    const message = `job ${job.name}: ${disk.reason}; nothing written`;
+    if (context.quietWhenOffline === true) log.info(message);
+    else log.error(message);
+    return { job: job.name, status: "offline", exitCode: ExitCode.failed, message, pruned: [], durationMs: 0 };
   }
-  return outcome;
+  if (disk.mountedByUs) log.info(`mounted ${job.mount}`);
+  try {
+    const trash: string[] = [];
+    const outcome = await executeLocked(job, context, trash);
+    if (!context.signal.aborted && (trash.length > 0 || outcome.status === "ok")) await emptyTrash(job, trash, log);
+    return outcome;
+  } finally {
+    const problem = await detachDisk(job, disk);
+    if (problem !== undefined) log.warn(problem);
+    else if (disk.mountedByUs) log.info(`unmounted ${job.mount}`);
+  }
 }
 
 async function executeLocked(job: Job, context: RunContext, trash: string[]): Promise<JobOutcome> {
@@ -143,6 +161,16 @@ async function executeLocked(job: Job, context: RunContext, trash: string[]): Pr
     } catch (error) {
       return fail(messageOf(error));
     }
+    if (job.freeSpace !== undefined) {
+      try {
+        const existing = await readInventory(job.backupDir, job.prefix, job.timeZone);
+        const decisions = applyRetention(existing.snapshots, policyOf(job), context.now);
+        const problem = await makeRoom(job.backupDir, job.freeSpace, decisions, job.minKeepCount, log, context.now);
+        if (problem !== undefined) return fail(`job ${job.name}: ${problem}`);
+      } catch (error) {
+        return fail(`job ${job.name}: cannot make room on the backup disk: ${messageOf(error)}`);
+      }
+    }
 
     let plan: Plan;
     try {
@@ -220,6 +248,6 @@ function rsyncFailure(job: Job, rsync: RsyncOutcome): string {
   // depending on a race with ssh's exit).
   const shell = isShellSource(job.source) ? lines.filter((line) => !/^rsync[: ]/.test(line)).slice(-1) : [];
   const said = [...new Set([...shell, ...lines.slice(-2)])].join(" | ");
-  const disk = rsync.exitCode === 11 && /No space left/i.test(rsync.stderrTail) ? " — backup disk full" : "";
+  const disk = /No space left on device|Disk quota exceeded/i.test(rsync.stderrTail) ? " — backup disk full" : "";
   return `job ${job.name}: rsync failed with exit ${rsync.exitCode} (${rsyncMeaning(rsync.exitCode)})${disk}${said === "" ? "" : `: ${said}`}; staging kept, nothing pruned`;
 }

@@ -52,6 +52,10 @@ export class StatusRecorder {
       const result = attemptResult(outcome);
       // Another run held the job: nothing was attempted, and what the last real attempt said still stands.
       if (result === "locked") return;
+      if (result === "offline") {
+        record.lastAttempt = { at: started.toISOString(), result, error: `offline: ${outcome.message ?? "backup disk not there"}` };
+        return;
+      }
       record.lastAttempt = {
         at: started.toISOString(),
         result,
@@ -137,6 +141,8 @@ function attemptResult(outcome: JobOutcome): AttemptResult {
       return "locked";
     case "interrupted":
       return "interrupted";
+    case "offline":
+      return "offline";
     default:
       return "failed";
   }

@@ -108,7 +108,7 @@ describe("syslog lines reach a real rsyslogd", { skip }, () => {
           new RegExp(`^rsync exited 0: success rsync -aH .*--link-dest=${t.backup}/${t.name}-2026-11-21 .*-- '${escape(t.source)}/' ${t.backup}/${t.name}-incomplete/$`),
         ],
         ["the keep", new RegExp(`^keeping ${t.name}-2026-11-21\\b.*1 day\\(s\\) old, within keepDays 2`)],
-        ["the delete", new RegExp(`^deleting ${t.name}-2026-11-20\\b.*2 day\\(s\\) old, keepDays 2 keeps only the last 2 day\\(s\\)`)],
+        ["the delete", new RegExp(`^deleting ${t.name}-2026-11-20\\b.*2 day\\(s\\) old, kept by no rule \\(keepDays 2, minKeep 1\\)`)],
         ["finished", new RegExp(`^backup finished: ${t.name}-2026-11-22$`)],
       ];
       const fromThird = (lines: SyslogLine[]) => ofJob(lines, t.name).filter((line) => (way.fromLinkback ? line.pid === third.pid : true));
