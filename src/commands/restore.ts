@@ -1,6 +1,6 @@
 // `linkback restore`: copy a file or tree out of a snapshot with rsync, here or back onto the source host.
-import { lstat, readdir } from "node:fs/promises";
-import { isAbsolute, join, normalize, resolve } from "node:path";
+import { lstat, mkdir, readdir } from "node:fs/promises";
+import { dirname, isAbsolute, join, normalize, resolve } from "node:path";
 import { execa } from "execa";
 import { ExitCode, LinkbackError, UsageError } from "../errors.ts";
 import { loadJob } from "../job/load.ts";
@@ -80,7 +80,9 @@ export async function restoreCommand(args: string[]): Promise<number> {
   const argv = ["rsync", "-aH", "--numeric-ids", "-s"];
   if (values["dry-run"] === true) argv.push("--dry-run", "--itemize-changes");
   if (values.delete === true) argv.push("--delete");
-  if (remote) argv.push(`--rsh=${rshString(sshArgv(job.ssh))}`);
+  // Missing parent directories of the target are made: here by linkback, there by rsync (3.2.3 or later).
+  if (remote) argv.push("--mkpath", `--rsh=${rshString(sshArgv(job.ssh))}`);
+  else if (values["dry-run"] !== true) await mkdir(isDir ? destination : dirname(destination), { recursive: true });
   const to = remote ? `${host}:${destination}` : destination;
   argv.push("--", isDir ? `${from}/` : from, isDir ? `${to}/` : to);
   process.stderr.write(`restoring /${relative === "." ? "" : relative} from ${snapshot.name} to ${to}\n  ${quoteArgv(argv)}\n`);

@@ -124,6 +124,23 @@ describe("due with a source host that comes and goes (real sshd on 127.0.0.1)", 
     }
   });
 
+  test("restore --to-source puts a file back on the source host over the job's ssh; an existing one needs --force", async () => {
+    const target = join(temp.path, "back-on-the-laptop", "notes.txt");
+    const restore = (extra: string[] = []) =>
+      linkback(["restore", "laptop", "--date", "2026-11-20", "/notes.txt", target, "--to-source", ...extra, "--jobs", jobs], env("2026-11-28T03:00:00"));
+    const first = await restore();
+    assert.equal(first.exitCode, 0, first.stderr);
+    assert.match(first.stderr, new RegExp(`restoring /notes.txt from laptop-2026-11-20 to root@127\\.0\\.0\\.1:${target}`));
+    assert.equal(await readFile(target, "utf8"), "v1\n");
+    await writeFile(target, "edited on the laptop\n");
+    const refused = await restore();
+    assert.equal(refused.exitCode, 2);
+    assert.match(refused.stderr, /root@127\.0\.0\.1:.*notes\.txt exists and is not an empty directory; give --force/);
+    assert.equal(await readFile(target, "utf8"), "edited on the laptop\n");
+    assert.equal((await restore(["--force"])).exitCode, 0);
+    assert.equal(await readFile(target, "utf8"), "v1\n");
+  });
+
   test("a key the host refuses is not offline: the job runs, fails, and the fail hook says why", async () => {
     const wrong = join(temp.path, "wrong_ed25519");
     await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", wrong]);
