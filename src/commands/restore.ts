@@ -73,6 +73,9 @@ export async function restoreCommand(args: string[]): Promise<number> {
   if (remote && (host === undefined || !isShellSource(job.source))) throw new UsageError(`linkback restore --to-source: job ${job.name}'s source is not an ssh source (user@host:/path)`);
   if (remote && !isAbsolute(target)) throw new UsageError(`linkback restore --to-source: the target must be an absolute path on ${host} (got ${JSON.stringify(target)})`);
   const destination = remote ? target : resolve(target);
+  if (!remote && (destination === job.backupDir || destination.startsWith(`${job.backupDir}/`))) {
+    throw new UsageError(`linkback restore: ${destination} is inside the backup directory; writing into a snapshot would change every snapshot that shares its files`);
+  }
   if (values.force !== true && !(await targetIsFree(destination, remote ? { job, host: host! } : undefined))) {
     throw new UsageError(`linkback restore: ${remote ? `${host}:` : ""}${destination} exists and is not an empty directory; give --force to write into it`);
   }

@@ -217,13 +217,17 @@ describe("restore", { skip }, () => {
     assert.deepEqual(await readdir(dir), ["cat.jpg"]);
   });
 
-  test("bad requests: a path that is not there, one that leads out, no such snapshot", async () => {
+  test("bad requests: a path that is not there, one that leads out, a target inside a snapshot, no such snapshot", async () => {
     const env = ws.env("2026-06-03T03:00:00");
     const none = await linkback(["restore", "laptop", "/home/nobody", join(ws.root, "x"), "--jobs", ws.jobs], env);
     assert.deepEqual([none.exitCode, none.stderr.trim()], [2, `linkback: linkback restore: laptop-2026-06-02 has no "/home/nobody"`]);
     const out = await linkback(["restore", "laptop", "../../etc", join(ws.root, "x"), "--jobs", ws.jobs], env);
     assert.equal(out.exitCode, 2);
     assert.match(out.stderr, /leads out of the snapshot/);
+    const into = await linkback(["restore", "laptop", "/home/ben/secret", join(ws.backup, "laptop-2026-06-01", "home/ben/secret"), "--force", "--jobs", ws.jobs], env);
+    assert.equal(into.exitCode, 2);
+    assert.match(into.stderr, /is inside the backup directory; writing into a snapshot would change every snapshot that shares its files/);
+    assert.equal(await readFile(join(ws.backup, "laptop-2026-06-01", "home/ben/secret"), "utf8"), "s3cret\n");
     const snap = await linkback(["restore", "laptop", "--snapshot", "laptop-1999-01-01", "/", join(ws.root, "x"), "--jobs", ws.jobs], env);
     assert.equal(snap.exitCode, 2);
     assert.match(snap.stderr, /no snapshot "laptop-1999-01-01"/);
