@@ -124,22 +124,25 @@ function isAlive(pid: number | undefined): boolean {
 }
 
 /**
- * Delete trees that are out of the namespace, oldest first. `nice`: under `nice -n 19 ionice -c3 rm -rf` (the
- * idle I/O class: a router's other work goes first), falling back to nice alone where there is no ionice
- * (some BusyBox builds), and to linkback's own deletion where rm cannot (read-only directories, not root).
+ * Delete trees that are out of the namespace (in the trash). With `rm -rf`, which is faster than Node's
+ * fs.rm (bench/prune.ts: 100,000 files, fs.rm 2.6× rm's time); `nice`: under `nice -n 19 ionice -c3` (the
+ * idle I/O class: a router's other work goes first), or nice alone where there is no ionice (some BusyBox
+ * builds). Where rm cannot (read-only directories when not root, no rm), linkback's own deletion finishes.
  */
 export async function deleteTrees(paths: readonly string[], options: { nice?: boolean } = {}): Promise<void> {
   for (const path of paths) {
-    if (options.nice === true && (await niceRm(path))) continue;
-    await deleteTree(path);
+    if (!(await rmTree(path, options.nice === true))) await deleteTree(path);
   }
 }
 
-async function niceRm(path: string): Promise<boolean> {
-  for (const argv of [["nice", "-n", "19", "ionice", "-c3", "rm", "-rf", "--", path], ["nice", "-n", "19", "rm", "-rf", "--", path]]) {
+async function rmTree(path: string, nice: boolean): Promise<boolean> {
+  const rm = ["rm", "-rf", "--", path];
+  const ways = nice ? [["nice", "-n", "19", "ionice", "-c3", ...rm], ["nice", "-n", "19", ...rm], rm] : [rm];
+  for (const argv of ways) {
     const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     if (result.exitCode === 0) return true;
-    if (result.exitCode !== 127 && !/ionice/.test(String(result.stderr))) return false; // rm itself failed: linkback's way next
+    // nice or ionice missing (127, or ionice refused by a container): the next way; rm itself failed: give up here.
+    if (result.exitCode !== 127 && result.exitCode !== undefined && !/ionice|nice:/.test(String(result.stderr))) return false;
   }
   return false;
 }
