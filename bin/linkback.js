@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// linkback's command. Runs the compiled dist/ when it is there and not older than src/ (npm ci builds it);
-// otherwise loads the TypeScript sources through jiti, so an install without the compiler (a router's
-// `npm ci --omit=dev`) and a working tree with fresh edits both run the code as it is.
+// linkback's command. Runs, in this order of preference:
+//   router/cli.js  the single-file build (committed; what routers run), when it was built from src/ as it is now
+//                  (the sha256 of src/ in its first line; checking costs ~2 ms here);
+//   dist/cli.js    the compiled sources (npm ci builds them), when not older than src/;
+//   src/cli.ts     the sources through jiti (a tree with fresh edits).
+// LINKBACK_ENTRY=bundle|dist|sources forces one (tests and CI run each); LINKBACK_FROM_SOURCES=1 = sources.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -18,17 +23,45 @@ function newest(dir) {
   return time;
 }
 
+/** sha256 of every src/**\/*.ts by relative path, sorted: the same as scripts/bundle.js writes into the bundle. */
+function sourceHash() {
+  const hash = createHash("sha256");
+  const walk = (dir, rel) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, `${rel}${entry.name}/`);
+      else if (entry.name.endsWith(".ts")) hash.update(`${rel}${entry.name}\0`).update(readFileSync(path)).update("\0");
+    }
+  };
+  walk(join(root, "src"), "");
+  return hash.digest("hex");
+}
+
+function bundleIsCurrent() {
+  const bundle = `${root}router/cli.js`;
+  if (!existsSync(bundle)) return false;
+  const first = readFileSync(bundle, "utf8").slice(0, 120).split("\n")[0] ?? "";
+  return first === `// linkback-src-sha256 ${sourceHash()}`;
+}
+
+function entry() {
+  const forced = process.env.LINKBACK_FROM_SOURCES === "1" ? "sources" : process.env.LINKBACK_ENTRY;
+  if (forced === "bundle" || forced === "dist" || forced === "sources") return forced;
+  if (bundleIsCurrent()) return "bundle";
+  const compiled = `${root}dist/cli.js`;
+  if (existsSync(compiled) && statSync(compiled).mtimeMs >= newest(`${root}src`)) return "dist";
+  return "sources";
+}
+
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Fast path: no module graph for a version check.
   process.stdout.write(`linkback ${JSON.parse(readFileSync(`${root}package.json`, "utf8")).version}\n`);
 } else {
-  const compiled = `${root}dist/cli.js`;
-  const useCompiled =
-    process.env.LINKBACK_FROM_SOURCES !== "1" && existsSync(compiled) && statSync(compiled).mtimeMs >= newest(`${root}src`);
+  const which = entry();
   let cli;
-  if (useCompiled) {
-    cli = await import(compiled);
-  } else {
+  if (which === "bundle") cli = await import(`${root}router/cli.js`);
+  else if (which === "dist") cli = await import(`${root}dist/cli.js`);
+  else {
     const { createJiti } = await import("jiti");
     cli = await createJiti(import.meta.url, { fsCache: `${root}node_modules/.cache/linkback-jiti` }).import(`${root}src/cli.ts`);
   }

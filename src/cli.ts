@@ -3,14 +3,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExitCode, LinkbackError, UsageError } from "./errors.ts";
 import { PACKAGE_ROOT } from "./paths.ts";
-import { RUN_HELP, runCommand } from "./commands/run.ts";
-import { CHECK_HELP, checkCommand } from "./commands/check.ts";
-import { DUE_HELP, dueCommand } from "./commands/due.ts";
-import { STATUS_HELP, statusCommand } from "./commands/status.ts";
-import { LIST_HELP, listCommand } from "./commands/list.ts";
-import { PRUNE_HELP, pruneCommand } from "./commands/prune.ts";
-import { RESTORE_HELP, restoreCommand } from "./commands/restore.ts";
-import { DIFF_HELP, diffCommand } from "./commands/diff.ts";
 import { closest } from "./job/validate.ts";
 
 export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
@@ -31,15 +23,45 @@ Jobs are DIR/<name>.ts (default DIR: $LINKBACK_JOBS, else this clone's jobs/). S
 $LINKBACK_STATUS_DIR, else this clone's status/.
 LINKBACK_NOW=<ISO 8601> replaces the clock (for tests and trials).`;
 
-const COMMANDS: Record<string, { help: string; run: (args: string[], signal: AbortSignal) => Promise<number> }> = {
-  run: { help: RUN_HELP, run: runCommand },
-  due: { help: DUE_HELP, run: dueCommand },
-  status: { help: STATUS_HELP, run: (args) => statusCommand(args) },
-  list: { help: LIST_HELP, run: (args) => listCommand(args) },
-  prune: { help: PRUNE_HELP, run: pruneCommand },
-  restore: { help: RESTORE_HELP, run: (args) => restoreCommand(args) },
-  diff: { help: DIFF_HELP, run: (args) => diffCommand(args) },
-  check: { help: CHECK_HELP, run: (args) => checkCommand(args) },
+/** A command's module: its help text and what it does. Loaded only when used: a router starts faster. */
+interface CommandModule {
+  help: string;
+  run: (args: string[], signal: AbortSignal) => Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  run: async () => {
+    const m = await import("./commands/run.ts");
+    return { help: m.RUN_HELP, run: m.runCommand };
+  },
+  due: async () => {
+    const m = await import("./commands/due.ts");
+    return { help: m.DUE_HELP, run: m.dueCommand };
+  },
+  status: async () => {
+    const m = await import("./commands/status.ts");
+    return { help: m.STATUS_HELP, run: (args) => m.statusCommand(args) };
+  },
+  list: async () => {
+    const m = await import("./commands/list.ts");
+    return { help: m.LIST_HELP, run: (args) => m.listCommand(args) };
+  },
+  prune: async () => {
+    const m = await import("./commands/prune.ts");
+    return { help: m.PRUNE_HELP, run: m.pruneCommand };
+  },
+  restore: async () => {
+    const m = await import("./commands/restore.ts");
+    return { help: m.RESTORE_HELP, run: (args) => m.restoreCommand(args) };
+  },
+  diff: async () => {
+    const m = await import("./commands/diff.ts");
+    return { help: m.DIFF_HELP, run: (args) => m.diffCommand(args) };
+  },
+  check: async () => {
+    const m = await import("./commands/check.ts");
+    return { help: m.CHECK_HELP, run: (args) => m.checkCommand(args) };
+  },
 };
 
 export function version(): string {
@@ -51,7 +73,7 @@ export async function main(argv: string[], signal: AbortSignal): Promise<number>
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      const topic = command === "help" && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+      const topic = command === "help" && rest[0] !== undefined ? await COMMANDS[rest[0]]?.() : undefined;
       process.stdout.write(`${topic?.help ?? HELP}\n`);
       return command === undefined ? ExitCode.usage : ExitCode.ok;
     }
@@ -59,12 +81,12 @@ export async function main(argv: string[], signal: AbortSignal): Promise<number>
       process.stdout.write(`linkback ${version()}\n`);
       return ExitCode.ok;
     }
-    const entry = COMMANDS[command];
-    if (entry === undefined) {
+    const load = COMMANDS[command];
+    if (load === undefined) {
       const guess = closest(command, Object.keys(COMMANDS));
       throw new UsageError(`unknown command ${JSON.stringify(command)}${guess === undefined ? "" : ` — did you mean ${guess}?`} (see linkback --help)`);
     }
-    return await entry.run(rest, signal);
+    return await (await load()).run(rest, signal);
   } catch (error) {
     if (error instanceof LinkbackError) {
       process.stderr.write(`linkback: ${error.message}\n`);

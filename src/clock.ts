@@ -1,5 +1,6 @@
 // "Now" for the whole program: LINKBACK_NOW (ISO 8601) replaces the system clock, so tests can live through weeks.
-import { isValid, parseISO } from "date-fns";
+import { isValid } from "date-fns/isValid";
+import { parseISO } from "date-fns/parseISO";
 import { UsageError } from "./errors.ts";
 
 /** The current instant, or the one LINKBACK_NOW names. */

@@ -8,8 +8,8 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 /** True when running the TypeScript sources (through jiti or tsx) rather than the compiled dist/. */
 export const RUNNING_SOURCES = import.meta.url.endsWith(".ts");
 
-/** The module job files get for `import … from "linkback"`. */
-export const PUBLIC_ENTRY = join(PACKAGE_ROOT, RUNNING_SOURCES ? "src/index.ts" : "dist/index.js");
+/** The module job files get for `import … from "linkback"`: index beside this module (src/, dist/ or router/). */
+export const PUBLIC_ENTRY = join(dirname(fileURLToPath(import.meta.url)), RUNNING_SOURCES ? "index.ts" : "index.js");
 
 /** Jobs directory: --jobs, else LINKBACK_JOBS, else the clone's jobs/. */
 export function jobsDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

@@ -1,6 +1,6 @@
 // `linkback check`: load and validate every job, check it against the machine, print the rsync argv it
 // would run (rsnapshot's configtest and -t in one). Changes nothing.
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 import { ConfigError, ExitCode, LinkbackError, messageOf } from "../errors.ts";
 import { now } from "../clock.ts";
 import { loadJob } from "../job/load.ts";
@@ -31,6 +31,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   }
   const files = await selectJobs("check", positionals, positionals.length === 0, jobsDir(values.jobs));
   const codes: number[] = [];
+  const execa = await loadExeca();
   const rsync = await execa("rsync", ["--version"], { reject: false });
   if (rsync.exitCode !== 0) {
     process.stderr.write(`rsync is not installed (or not on PATH=${process.env.PATH ?? ""}): every job needs it\n`);

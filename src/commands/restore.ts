@@ -1,7 +1,7 @@
 // `linkback restore`: copy a file or tree out of a snapshot with rsync, here or back onto the source host.
 import { lstat, mkdir, readdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, resolve } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 import { ExitCode, LinkbackError, UsageError } from "../errors.ts";
 import { loadJob } from "../job/load.ts";
 import { checkBackupDir } from "../job/preflight.ts";
@@ -89,6 +89,7 @@ export async function restoreCommand(args: string[]): Promise<number> {
   const to = remote ? `${host}:${destination}` : destination;
   argv.push("--", isDir ? `${from}/` : from, isDir ? `${to}/` : to);
   process.stderr.write(`restoring /${relative === "." ? "" : relative} from ${snapshot.name} to ${to}\n  ${quoteArgv(argv)}\n`);
+  const execa = await loadExeca();
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
   if (result.exitCode !== 0) {
     throw new LinkbackError(`restore failed: rsync exited ${result.exitCode ?? "?"} (${rsyncMeaning(result.exitCode ?? -1)})`);
@@ -104,6 +105,7 @@ async function targetIsFree(path: string, remote: { job: { ssh?: Parameters<type
     return info.isDirectory() && (await readdir(path)).length === 0;
   }
   const [ssh, ...options] = sshArgv(remote.job.ssh);
+  const execa = await loadExeca();
   const quoted = shellQuote(path);
   const check = `test ! -e ${quoted} && test ! -L ${quoted} || { test -d ${quoted} && test -z "$(ls -A ${quoted})"; }`;
   const result = await execa(ssh!, [...options, "-o", "BatchMode=yes", remote.host, check], { reject: false, stdin: "ignore" });

@@ -1,6 +1,6 @@
 // Run a pre/after/fail hook: a shell string, an argv array, an async function, or remote()/notify() over SSH.
 // Each has a timeout; command hooks get the run's facts as LINKBACK_* variables.
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 import type { Hook, HookContext, Job } from "../job/types.ts";
 import { sourceHost } from "../job/source.ts";
 import { sshArgv } from "../job/ssh.ts";
@@ -20,6 +20,7 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
       return { ok: true };
     }
     const [file, args, shell] = commandOf(hook, job);
+    const execa = await loadExeca();
     // A process group of its own: a timeout or a signal stops everything the hook started (a shell line's
     // `sleep` or `ssh` too), not only the shell — an orphan would also hold the pipes and keep the run waiting.
     const subprocess = execa(file, args, {

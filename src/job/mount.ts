@@ -4,7 +4,7 @@
 // an empty mount point.
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 import { messageOf } from "../errors.ts";
 import type { Job } from "./types.ts";
 
@@ -27,6 +27,7 @@ export async function isMountPoint(path: string): Promise<boolean> {
 export async function attachDisk(job: Job): Promise<DiskState> {
   if (job.mount !== undefined) {
     if (await isMountPoint(job.mount)) return { ready: true, mountedByUs: false };
+    const execa = await loadExeca();
     const result = await execa("mount", [job.mount], { reject: false, stdin: "ignore", timeout: 120_000 });
     if (await isMountPoint(job.mount)) return { ready: true, mountedByUs: true };
     const said = `${String(result.stderr)}\n${result.originalMessage ?? ""}`.split("\n").map((line) => line.trim()).filter((line) => line !== "").at(-1);
@@ -46,6 +47,7 @@ export async function attachDisk(job: Job): Promise<DiskState> {
 /** Unmount what attachDisk mounted. Returns a problem to log, if any (a busy disk stays mounted). */
 export async function detachDisk(job: Job, state: DiskState): Promise<string | undefined> {
   if (!state.ready || !state.mountedByUs || job.mount === undefined) return undefined;
+  const execa = await loadExeca();
   const result = await execa("umount", [job.mount], { reject: false, stdin: "ignore", timeout: 120_000 });
   return result.exitCode === 0 ? undefined : `could not unmount ${job.mount}: ${String(result.stderr).trim() || result.shortMessage}`;
 }

@@ -2,7 +2,7 @@
 // is ssh itself, in batch mode with a short connect timeout, through the job's own ssh settings (an rsync
 // daemon without ssh: a TCP connection to its port). Unreachable means `offline`: no fail hook, no alarm.
 import { createConnection } from "node:net";
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 import type { Job } from "./types.ts";
 import { isCopySource, isRemoteSource, isShellSource, sourceHost } from "./source.ts";
 import { sshArgv } from "./ssh.ts";
@@ -38,6 +38,7 @@ export async function checkReachable(job: Job, signal?: AbortSignal): Promise<Re
 async function sshReachable(job: Job, host: string, signal: AbortSignal | undefined): Promise<Reachability> {
   const [ssh, ...options] = sshArgv(job.ssh);
   const argv = [...options, "-o", "BatchMode=yes", "-o", `ConnectTimeout=${CONNECT_TIMEOUT}`, "-n", "-T", host, "true"];
+  const execa = await loadExeca();
   const result = await execa(ssh!, argv, {
     reject: false,
     stdin: "ignore",

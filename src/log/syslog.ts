@@ -1,7 +1,8 @@
 // Lifecycle lines to syslog with tag `linkback`: through posix-syslog (native) when it loads, else through
 // logger(1) (util-linux or BusyBox, as on routers that cannot build native modules). Never throws.
 import { createRequire } from "node:module";
-import { execa, type ResultPromise } from "execa";
+import type { ResultPromise, execa as ExecaFunction } from "execa";
+import { loadExeca } from "../process/execa.ts";
 
 export type SyslogLevel = "info" | "warning" | "err";
 
@@ -71,33 +72,46 @@ function posixSink(native: PosixSyslog): SyslogSink | undefined {
   };
 }
 
-/** One `logger -t linkback -p user.LEVEL` process per level, fed one line per message on stdin. */
+/**
+ * One `logger -t linkback -p user.LEVEL` process per level, fed one line per message on stdin. execa is
+ * loaded when the first line comes (a run that logs nothing to syslog loads nothing); lines wait for it.
+ */
 function loggerSink(): SyslogSink {
   const children = new Map<SyslogLevel, ResultPromise>();
+  const waiting: [SyslogLevel, string][] = [];
+  let execa: typeof ExecaFunction | undefined;
+  let loading: Promise<void> | undefined;
   const child = (level: SyslogLevel) => {
     let process = children.get(level);
     if (process === undefined) {
-      process = execa("logger", ["-t", "linkback", "-p", `user.${level === "err" ? "err" : level}`], {
-        stdin: "pipe",
-        stdout: "ignore",
-        stderr: "ignore",
-        reject: false,
-      });
+      process = execa!("logger", ["-t", "linkback", "-p", `user.${level}`], { stdin: "pipe", stdout: "ignore", stderr: "ignore", reject: false });
       process.stdin?.on("error", () => {});
       children.set(level, process);
     }
     return process;
   };
+  const write = (level: SyslogLevel, message: string) => {
+    try {
+      child(level).stdin?.write(`${message.replaceAll("\n", " ")}\n`);
+    } catch {
+      /* logger missing: a syslog problem never fails a backup */
+    }
+  };
   return {
     kind: "logger",
     send(level, message) {
-      try {
-        child(level).stdin?.write(`${message.replaceAll("\n", " ")}\n`);
-      } catch {
-        /* logger missing: a syslog problem never fails a backup */
-      }
+      if (execa !== undefined) return write(level, message);
+      waiting.push([level, message]);
+      loading ??= loadExeca().then(
+        (loaded) => {
+          execa = loaded;
+          for (const [waitingLevel, text] of waiting.splice(0)) write(waitingLevel, text);
+        },
+        () => void waiting.splice(0),
+      );
     },
     async close() {
+      await loading;
       for (const process of children.values()) process.stdin?.end();
       await Promise.all([...children.values()].map((process) => process.catch(() => undefined)));
     },

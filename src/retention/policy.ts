@@ -4,7 +4,9 @@
 // a finer rule already keeps does not count toward the coarser one (as borg's prune), so { daily: 7,
 // weekly: 4 } covers seven days and then four more weeks. A snapshot survives if any rule keeps it; never
 // fewer than minKeep survive; snapshots dated after now (a clock that moved back) are never deleted.
-import { getISOWeek, getISOWeekYear, parseISO } from "date-fns";
+import { getISOWeek } from "date-fns/getISOWeek";
+import { getISOWeekYear } from "date-fns/getISOWeekYear";
+import { parseISO } from "date-fns/parseISO";
 import type { KeepRules } from "../job/types.ts";
 import type { Snapshot } from "../snapshot/inventory.ts";
 import { snapshotInstant } from "../schedule/schedule.ts";

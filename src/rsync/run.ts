@@ -1,7 +1,7 @@
 // The only place rsync is started: argv array (no shell), output to the per-job rsync log, stoppable by signal.
 import { type WriteStream, createWriteStream, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 import { ensureDir } from "../log/logDir.ts";
 
 export interface RsyncOutcome {
@@ -38,6 +38,7 @@ const PROGRESS = /^\s*[\d,.]+[KMGT]?\s+\d+%\s+\S+\s+\d+:\d\d:\d\d/;
 export async function runRsync(argv: readonly string[], options: RsyncRunOptions): Promise<RsyncOutcome> {
   const [file, ...args] = argv;
   const { log, problem } = openLog(options.logFile);
+  const execa = await loadExeca();
   const subprocess = execa(file!, args, {
     stdin: "ignore",
     stdout: options.logFile === undefined ? "inherit" : "pipe",

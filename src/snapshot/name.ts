@@ -1,8 +1,7 @@
 // Names in the backup directory: `PREFIX-YYYY-MM-DD` snapshots (and `PREFIX-YYYY-MM-DDTHHMMZ` for jobs that
 // run more often than daily), the staging directory, the trash. Only a name that parses exactly as this
 // job's snapshot is ever treated as one.
-import { format, isValid, parse } from "date-fns";
-import { dayIn } from "../schedule/zone.ts";
+import { dayIn, localStamp } from "../schedule/zone.ts";
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MINUTE = /^(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})Z$/;
@@ -60,8 +59,9 @@ export function parseSnapshotStamp(prefix: string, name: string, timeZone?: stri
 /** True for a real calendar date written `YYYY-MM-DD` (not 2026-02-30). */
 export function isCalendarDay(text: string): boolean {
   if (!DAY.test(text)) return false;
-  const date = parse(text, "yyyy-MM-dd", new Date(2000, 0, 1));
-  return isValid(date) && format(date, "yyyy-MM-dd") === text;
+  const [y, m, d] = text.split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 /** Where rsync writes: never parses as a snapshot, so no listing or pruning counts it. */
@@ -91,7 +91,8 @@ export const TRASH_DIR = ".linkback-trash";
 
 /** The trash entry for `name`: unique per call, and traceable to the job by its original name. */
 export function trashName(name: string, instant: Date, pid: number, sequence = 0): string {
-  return `${name}~${format(instant, "yyyyMMdd'T'HHmmss")}.${pid}${sequence === 0 ? "" : `-${sequence}`}`;
+  const stamp = localStamp(instant).replaceAll(/[-:]/g, "").replace(" ", "T"); // yyyyMMddTHHmmss
+  return `${name}~${stamp}.${pid}${sequence === 0 ? "" : `-${sequence}`}`;
 }
 
 /** The pid of the process that put an entry in the trash (from its name). */

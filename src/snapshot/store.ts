@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { LinkbackError, messageOf } from "../errors.ts";
 import { type Inventory, type Snapshot, byDay } from "./inventory.ts";
 import { TRASH_DIR, parseReplacedName, parseSnapshotName, parseSnapshotStamp, resumeName, stagingName, trashName, trashOrigin, trashPid } from "./name.ts";
-import { execa } from "execa";
+import { loadExeca } from "../process/execa.ts";
 
 let trashed = 0;
 
@@ -136,6 +136,7 @@ export async function deleteTrees(paths: readonly string[], options: { nice?: bo
 }
 
 async function rmTree(path: string, nice: boolean): Promise<boolean> {
+  const execa = await loadExeca();
   const rm = ["rm", "-rf", "--", path];
   const ways = nice ? [["nice", "-n", "19", "ionice", "-c3", ...rm], ["nice", "-n", "19", ...rm], rm] : [rm];
   for (const argv of ways) {

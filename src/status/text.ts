@@ -1,11 +1,11 @@
 // status.txt and `linkback status`: plain ASCII, one line per job, readable with `cat` or a phone's browser.
-import { format } from "date-fns";
+import { localStamp } from "../schedule/zone.ts";
 import { formatBytes } from "../run/outcome.ts";
 import type { FilesystemUsage, JobStatus, StatusReport } from "./report.ts";
 
 /** A time for people, in the box's local time: `2026-11-24 10:20`. */
 export function localTime(iso: string): string {
-  return format(new Date(iso), "yyyy-MM-dd HH:mm");
+  return localStamp(new Date(iso)).slice(0, 16);
 }
 
 /** Next due as shown: "now", a local time, or "-" for jobs that cannot run. */

@@ -13,6 +13,9 @@ const NOBODY = { uid: 65534, gid: 65534 };
 const asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
 
 /** Why this file cannot run here, or undefined. Under CI=true a reason is a failure, not a skip. */
+/** A Node that needs its own libraries (Debian's Node 18 unpacked by .ci/node18) still finds them as nobody. */
+const libraryPath: Record<string, string> = process.env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH } : {};
+
 async function unavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return "not running as root: cannot switch to nobody";
   if (!(await hasProgram("rsync"))) return "rsync is not installed";
@@ -20,7 +23,7 @@ async function unavailable(): Promise<string | undefined> {
   const id = await execa("id", ["-u", "nobody"], { reject: false });
   if (id.exitCode !== 0 || id.stdout.trim() !== String(NOBODY.uid)) return `user nobody is not uid ${NOBODY.uid} here (${id.stdout || id.stderr})`;
   // The repository (bin/, dist/, node_modules/) must be readable by nobody.
-  const help = await execa("setpriv", [...asNobody, process.execPath, BIN, "--help"], { reject: false, cwd: "/", env: { HOME: "/nonexistent" } });
+  const help = await execa("setpriv", [...asNobody, process.execPath, BIN, "--help"], { reject: false, cwd: "/", env: { HOME: "/nonexistent", ...libraryPath } });
   if (help.exitCode !== 0) return `the repository is not readable by nobody (linkback --help as nobody: ${help.stderr.trim().split("\n")[0]})`;
   return undefined;
 }
@@ -68,7 +71,7 @@ describe("as user nobody: read-only trees in snapshots", { skip: reason ?? false
       reject: false,
       stdin: "ignore",
       extendEnv: false,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TZ: "Europe/Berlin", LINKBACK_NOW: now, LINKBACK_LOG_DIR: ws.logs, LINKBACK_STATUS_DIR: `${ws.logs}/status`, LINKBACK_SYSLOG: "off" },
+      env: { ...libraryPath, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TZ: "Europe/Berlin", LINKBACK_NOW: now, LINKBACK_LOG_DIR: ws.logs, LINKBACK_STATUS_DIR: `${ws.logs}/status`, LINKBACK_SYSLOG: "off" },
     });
     return { exitCode: result.exitCode ?? -1, stderr: String(result.stderr) };
   }
