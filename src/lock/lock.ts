@@ -2,7 +2,7 @@
 // Created atomically (link(2) of a complete temp file, so no reader sees it half-written); a lock whose
 // process is gone (dead pid, another boot, a reused pid) is taken over, and the caller logs that.
 import { readFileSync } from "node:fs";
-import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { LockedError } from "../errors.ts";
@@ -16,12 +16,19 @@ export interface LockOwner {
   /** Linux boot id and the process start time (clock ticks since boot): a reused pid is not the owner. */
   bootId?: string;
   startTicks?: string;
+  /**
+   * rsync, started by the owner: while it runs the lock is not stale even if the owner is gone (linkback
+   * killed with -9 leaves rsync writing into staging; a new run must not take staging from under it).
+   */
+  child?: { pid: number; startTicks?: string };
 }
 
 export interface Lock {
   path: string;
   /** The stale lock this one replaced, if any. */
   tookOver: LockOwner | undefined;
+  /** Record a child (rsync) in the lock file: the lock stays held while it lives. */
+  holdFor(pid: number): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -39,8 +46,9 @@ export async function acquireLockFile(path: string, job: string): Promise<Lock> 
     const holder = await readOwner(path);
     if (holder === undefined) continue; // released meanwhile, or a foreign file: try again
     if (!isStale(holder)) {
+      const orphan = holder.child !== undefined && !isRunning(holder.pid, holder.startTicks) ? `; that run is gone, but its rsync (pid ${holder.child.pid}) still writes into staging` : "";
       throw new LockedError(
-        `job ${job}: another run holds the lock ${path} (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt})`,
+        `job ${job}: another run holds the lock ${path} (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}${orphan})`,
       );
     }
     tookOver = (await breakStale(path, holder)) ? holder : tookOver;
@@ -52,6 +60,13 @@ function makeLock(path: string, owner: LockOwner, tookOver: LockOwner | undefine
   return {
     path,
     tookOver,
+    async holdFor(pid) {
+      const ticks = startTicks(pid);
+      owner.child = { pid, ...(ticks === undefined ? {} : { startTicks: ticks }) };
+      const temp = `${path}.${owner.pid}.child.tmp`;
+      await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o644 });
+      await rename(temp, path);
+    },
     async release() {
       const holder = await readOwner(path);
       if (holder?.pid === owner.pid && holder.startedAt === owner.startedAt) await unlink(path).catch(() => {});
@@ -132,14 +147,32 @@ export function isStale(owner: LockOwner): boolean {
   if (owner.hostname !== hostname() && !sameBoot) return false;
   if (owner.pid <= 0) return true;
   if (owner.bootId !== undefined && bootId() !== undefined && !sameBoot) return true; // rebooted since
+  if (isRunning(owner.pid, owner.startTicks)) return false;
+  // The owner is gone; rsync it started may still be writing into staging.
+  return owner.child === undefined || !isRunning(owner.child.pid, owner.child.startTicks);
+}
+
+/** Is `pid` alive and (when its start time is known) the same process it was? */
+function isRunning(pid: number, ticksThen: string | undefined): boolean {
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
     // EPERM: a process of another user has that pid now; only its start time can tell whether it is ours.
   }
-  const ticks = startTicks(owner.pid);
-  return owner.startTicks !== undefined && ticks !== undefined && ticks !== owner.startTicks;
+  if (processState(pid) === "Z") return false; // exited, not yet reaped by its new parent
+  const ticks = startTicks(pid);
+  return !(ticksThen !== undefined && ticks !== undefined && ticks !== ticksThen);
+}
+
+/** Field 3 of /proc/PID/stat: R, S, D, Z (zombie) …; undefined without /proc. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return undefined;
+  }
 }
 
 function currentOwner(job: string): LockOwner {

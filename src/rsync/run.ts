@@ -27,6 +27,8 @@ export interface RsyncRunOptions {
   /** Where rsync's stdout and stderr go (overwritten each run); undefined: our stdout/stderr. */
   logFile: string | undefined;
   cancelSignal: AbortSignal | undefined;
+  /** Called with rsync's pid once it has started. */
+  onSpawn?: ((pid: number) => Promise<void>) | undefined;
   /** With `--info=progress2` in the argv: called with each progress update (kept out of the log). */
   progress?: ((text: string) => void) | undefined;
 }
@@ -70,7 +72,9 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
       else if (text !== "" || part.endsWith("\n")) log?.write(`${text}\n`);
     }
   });
+  const noted = subprocess.pid === undefined ? undefined : options.onSpawn?.(subprocess.pid).catch(() => {});
   const result = await subprocess;
+  await noted;
   if (pending !== "") log?.write(pending);
   if (log !== undefined) await new Promise((resolve) => log.end(resolve));
   const notFound = result.exitCode === undefined && /ENOENT/.test(result.message ?? "");

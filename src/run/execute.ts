@@ -185,6 +185,7 @@ async function executeLocked(job: Job, context: RunContext, trash: string[]): Pr
       logFile: join(context.logDir, `${job.name}.rsync.log`),
       cancelSignal: context.signal,
       progress: context.progress,
+      onSpawn: (pid) => lock.holdFor(pid),
     });
     if (rsync.logProblem !== undefined) log.warn(`rsync's output is not logged: ${rsync.logProblem}`);
     if (rsync.canceled || context.signal.aborted) {
