@@ -45,6 +45,10 @@ async function linkbackPeak(args: string[], env: Record<string, string>): Promis
   clearInterval(poll);
   return peak / 1024;
 }
+/** Run `steps` in round `round`'s order: each starts first in turn, so no tool always gets the coldest cache. */
+async function inTurn(round: number, steps: (() => Promise<unknown>)[]): Promise<void> {
+  for (let k = 0; k < steps.length; k++) await steps[(round + k) % steps.length]!();
+}
 let day = 0;
 const nextDay = () => new Date(Date.UTC(2026, 0, 1 + ++day, 3)).toISOString();
 
@@ -68,8 +72,11 @@ try {
     const b = join(root, `full-r-${i}`);
     await mkdir(a);
     await job("full", a);
-    full.linkback.push(await timed(() => linkback("full", nextDay())));
-    full.rsync.push(await timed(() => bareRsync(b, [])));
+    const now = nextDay();
+    await inTurn(i, [
+      async () => full.linkback.push(await timed(() => linkback("full", now))),
+      async () => full.rsync.push(await timed(() => bareRsync(b, []))),
+    ]);
     await rm(a, { recursive: true, force: true });
     await rm(b, { recursive: true, force: true });
   }
@@ -112,10 +119,12 @@ try {
     for (let i = 0; i < rounds; i++) {
       const now = nextDay();
       if (changes > 0) await changeFiles(src, tree, changes, new Date(now), 1000 + day);
-      times.linkback.push(await timed(async () => peaks.push(await linkbackPeak(["run", "inc", "--jobs", jobs], env(now)))));
-      times.rsync.push(await timed(rsyncStep));
-      times.cp.push(await timed(() => rsnapshot("cp")));
-      times.link.push(await timed(() => rsnapshot("link")));
+      await inTurn(i, [
+        async () => times.linkback.push(await timed(async () => peaks.push(await linkbackPeak(["run", "inc", "--jobs", jobs], env(now))))),
+        async () => times.rsync.push(await timed(rsyncStep)),
+        async () => times.cp.push(await timed(() => rsnapshot("cp"))),
+        async () => times.link.push(await timed(() => rsnapshot("link"))),
+      ]);
     }
     report(`2. incremental, ${label} (${rounds} rounds)`, [
       { label: "linkback run", ...summary(times.linkback) },
@@ -134,7 +143,8 @@ try {
   }
 
   // 3. After 25 earlier snapshots: 20 --link-dest against one.
-  while (day < 27) {
+  const snapshotCount = async () => (await import("node:fs/promises")).readdir(lRoot).then((names) => names.filter((n) => /^inc-\d{4}-\d{2}-\d{2}$/.test(n)).length);
+  while ((await snapshotCount()) < 25) {
     const now = nextDay();
     await changeFiles(src, tree, 0.01, new Date(now), 2000 + day);
     await linkback("inc", now);
@@ -146,11 +156,13 @@ try {
     const now = nextDay();
     await changeFiles(src, tree, 0.01, new Date(now), 3000 + day);
     const earlier = (await snapshots()).map((name) => join(lRoot, name));
-    many.linkback.push(await timed(() => linkback("inc", now)));
     const a = join(root, "many-20");
     const b = join(root, "many-1");
-    many.rsync20.push(await timed(() => bareRsync(a, earlier.slice(0, 20))));
-    many.rsync1.push(await timed(() => bareRsync(b, earlier.slice(0, 1))));
+    await inTurn(i, [
+      async () => many.linkback.push(await timed(() => linkback("inc", now))),
+      async () => many.rsync20.push(await timed(() => bareRsync(a, earlier.slice(0, 20)))),
+      async () => many.rsync1.push(await timed(() => bareRsync(b, earlier.slice(0, 1)))),
+    ]);
     await rm(a, { recursive: true, force: true });
     await rm(b, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-// linkback-src-sha256 dd86b4c364e55a0fbccc14b52ceb32d3a214708d9bc1d6e0562c5a9bbd4988d3
+// linkback-src-sha256 3d9807e3d88bcfd66a62c4a41cc022e7674c37dd2ec1d2f07000ec505b180e18
 // Built from src/ by `npm run bundle` (scripts/bundle.js); do not edit.
 import { createRequire as __linkbackRequire } from "node:module"; const require = __linkbackRequire(import.meta.url);
 function defineJob(job){return job}function snapshotOf(job){return{kind:"snapshotOf",job}}function remote(command,options={}){return{kind:"remote",command,...options.timeout===void 0?{}:{timeout:options.timeout}}}function notify(message,target){let display=target.display??":0",command=`DISPLAY=${shellQuote(display)} sudo -u ${shellQuote(target.user)} notify-send ${shellQuote(message)}`;return remote(command,target.timeout===void 0?{}:{timeout:target.timeout})}function shellQuote(word){return/^[A-Za-z0-9_./:@%+=,-]+$/.test(word)?word:`'${word.replaceAll("'","'\\''")}'`}export{defineJob,notify,remote,snapshotOf};
