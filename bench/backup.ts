@@ -2,12 +2,13 @@
 // with its baselines in one run, interleaved, reported as medians with their spread and ratios:
 //   1. first full backup: linkback vs bare rsync with the same flags;
 //   2. incrementals, nothing changed and 1% changed: linkback vs bare rsync --link-dest=<previous> vs
-//      rsnapshot (Debian's package; its default cp -al mode, and link_dest 1);
+//      rsnapshot (Debian's package; its default cp -al mode, and link_dest 1), and bare rsync with the same
+//      --link-dest list linkback passes (its earlier snapshots, newest first): linkback's own overhead;
 //   3. an incremental after 25 earlier snapshots: linkback (20 --link-dest) vs bare rsync with 20 and with 1;
 //   5. disk used after those days (du, hard links counted once): linkback vs rsnapshot vs bare rsync;
 //   and the peak RSS of the linkback process (not rsync's) during its runs.
 // Usage: node --import tsx bench/backup.ts [--files N] [--repeat R]      (needs rsync and rsnapshot)
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -108,6 +109,8 @@ try {
     const next = join(rRoot, String(++rIndex).padStart(3, "0"));
     return bareRsync(next, rIndex === 1 ? [] : [previous]);
   };
+  /** linkback's snapshots of the incremental series, newest first. */
+  const linkbackSnapshots = async () => (await readdir(lRoot)).filter((n) => /^inc-\d{4}-\d{2}-\d{2}$/.test(n)).sort().reverse();
   // The first snapshot of each series (not timed).
   await linkback("inc", nextDay());
   await rsyncStep();
@@ -115,19 +118,24 @@ try {
   await rsnapshot("link");
   const peaks: number[] = [];
   for (const [label, changes, rounds] of [["nothing changed", 0, REPEAT], ["1% of files changed", 0.01, Math.max(REPEAT, 10)]] as const) {
-    const times = { linkback: [] as number[], rsync: [] as number[], cp: [] as number[], link: [] as number[] };
+    const times = { linkback: [] as number[], same: [] as number[], rsync: [] as number[], cp: [] as number[], link: [] as number[] };
     for (let i = 0; i < rounds; i++) {
       const now = nextDay();
       if (changes > 0) await changeFiles(src, tree, changes, new Date(now), 1000 + day);
+      const earlier = (await linkbackSnapshots()).map((name) => join(lRoot, name)).slice(0, 20);
+      const same = join(root, "same-link-dests");
       await inTurn(i, [
-        async () => times.linkback.push(await timed(async () => peaks.push(await linkbackPeak(["run", "inc", "--jobs", jobs], env(now))))),
+        async () => times.linkback.push(await timed(() => linkback("inc", now))),
+        async () => times.same.push(await timed(() => bareRsync(same, earlier))),
         async () => times.rsync.push(await timed(rsyncStep)),
         async () => times.cp.push(await timed(() => rsnapshot("cp"))),
         async () => times.link.push(await timed(() => rsnapshot("link"))),
       ]);
+      await rm(same, { recursive: true, force: true });
     }
     report(`2. incremental, ${label} (${rounds} rounds)`, [
       { label: "linkback run", ...summary(times.linkback) },
+      { label: "rsync with the --link-dest list linkback passed", ...summary(times.same) },
       { label: "rsnapshot, default (cp -al, then rsync --delete)", ...summary(times.cp) },
       { label: "rsnapshot, link_dest 1", ...summary(times.link) },
       { label: "rsync --link-dest=<previous> (baseline)", ...summary(times.rsync) },
@@ -143,7 +151,7 @@ try {
   }
 
   // 3. After 25 earlier snapshots: 20 --link-dest against one.
-  const snapshotCount = async () => (await import("node:fs/promises")).readdir(lRoot).then((names) => names.filter((n) => /^inc-\d{4}-\d{2}-\d{2}$/.test(n)).length);
+  const snapshotCount = async () => (await linkbackSnapshots()).length;
   while ((await snapshotCount()) < 25) {
     const now = nextDay();
     await changeFiles(src, tree, 0.01, new Date(now), 2000 + day);
@@ -151,7 +159,7 @@ try {
     await rsyncStep();
   }
   const many = { linkback: [] as number[], rsync20: [] as number[], rsync1: [] as number[] };
-  const snapshots = async () => (await import("node:fs/promises")).readdir(lRoot).then((names) => names.filter((n) => /^inc-\d{4}-\d{2}-\d{2}$/.test(n)).sort().reverse());
+  const snapshots = linkbackSnapshots;
   for (let i = 0; i < REPEAT; i++) {
     const now = nextDay();
     await changeFiles(src, tree, 0.01, new Date(now), 3000 + day);
@@ -172,8 +180,14 @@ try {
     { label: "rsync --link-dest=<newest> only (baseline)", ...summary(many.rsync1) },
   ]);
 
+  // Peak RSS of the linkback process itself, in runs of their own (polling /proc is not free: not during timings).
+  for (let i = 0; i < REPEAT; i++) {
+    const now = nextDay();
+    await changeFiles(src, tree, 0.01, new Date(now), 4000 + day);
+    peaks.push(await linkbackPeak(["run", "inc", "--jobs", jobs], env(now)));
+  }
   const rss = summary(peaks);
-  console.log(`\npeak RSS of the linkback process during its incremental runs: median ${rss.median.toFixed(1)} MB (${rss.min.toFixed(1)}–${rss.max.toFixed(1)} MB), ${peaks.length} runs`);
+  console.log(`\npeak RSS of the linkback process (not rsync's) during incremental runs: median ${rss.median.toFixed(1)} MB (${rss.min.toFixed(1)}–${rss.max.toFixed(1)} MB), ${peaks.length} runs`);
 } finally {
   await rm(root, { recursive: true, force: true });
 }

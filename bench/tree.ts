@@ -2,18 +2,10 @@
 // bytes to tens of MB (most files small, a few large), some hard links, symlinks and odd names.
 import { link, mkdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { prng } from "../test/helpers/prng.ts";
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { prng };
+
 
 const ODD = ["with space", "ünïcödé ✓", "quote'and\"double", "-leading-dash", "$(not a command)", "semi;colon", "*star*"];
 

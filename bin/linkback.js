@@ -5,10 +5,9 @@
 //   dist/cli.js    the compiled sources (npm ci builds them), when not older than src/;
 //   src/cli.ts     the sources through jiti (a tree with fresh edits).
 // LINKBACK_ENTRY=bundle|dist|sources forces one (tests and CI run each); LINKBACK_FROM_SOURCES=1 = sources.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sourceHash } from "./source-hash.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -23,25 +22,11 @@ function newest(dir) {
   return time;
 }
 
-/** sha256 of every src/**\/*.ts by relative path, sorted: the same as scripts/bundle.js writes into the bundle. */
-function sourceHash() {
-  const hash = createHash("sha256");
-  const walk = (dir, rel) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path, `${rel}${entry.name}/`);
-      else if (entry.name.endsWith(".ts")) hash.update(`${rel}${entry.name}\0`).update(readFileSync(path)).update("\0");
-    }
-  };
-  walk(join(root, "src"), "");
-  return hash.digest("hex");
-}
-
 function bundleIsCurrent() {
   const bundle = `${root}router/cli.js`;
   if (!existsSync(bundle)) return false;
   const first = readFileSync(bundle, "utf8").slice(0, 120).split("\n")[0] ?? "";
-  return first === `// linkback-src-sha256 ${sourceHash()}`;
+  return first === `// linkback-src-sha256 ${sourceHash(root)}`;
 }
 
 function entry() {

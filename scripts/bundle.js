@@ -6,8 +6,8 @@
 //   node scripts/bundle.js           rebuild router/
 //   node scripts/bundle.js --check   exit 1 when router/ is not what src/ builds to (CI)
 import { build } from "esbuild";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { sourceHash } from "../bin/source-hash.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,22 +15,8 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const check = process.argv.includes("--check");
 
-/** The same hash bin/linkback.js computes: every src/**\/*.ts, by relative path, sorted. */
-function sourceHash() {
-  const hash = createHash("sha256");
-  const walk = (dir, rel) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path, `${rel}${entry.name}/`);
-      else if (entry.name.endsWith(".ts")) hash.update(`${rel}${entry.name}\0`).update(readFileSync(path)).update("\0");
-    }
-  };
-  walk(join(root, "src"), "");
-  return hash.digest("hex");
-}
-
 const outdir = check ? mkdtempSync(join(tmpdir(), "linkback-bundle-")) : join(root, "router");
-const hash = sourceHash();
+const hash = sourceHash(root);
 await build({
   entryPoints: { cli: join(root, "src/cli.ts"), index: join(root, "src/index.ts") },
   outdir,

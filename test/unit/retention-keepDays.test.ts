@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { applyRetention, type RetentionDecision } from "../../src/retention/policy.ts";
 import type { Snapshot } from "../../src/snapshot/inventory.ts";
+import { prng } from "../helpers/prng.ts";
 
 /** The keepDays rule alone (minKeep 0: nothing else keeps a snapshot), on `today` at noon. */
 function decideKeepDays(snapshots: readonly Snapshot[], keepDays: number | undefined, today: string, protect?: string): RetentionDecision[] {
@@ -218,17 +219,6 @@ describe("shape of the result", () => {
 });
 
 describe("property: random histories", () => {
-  /** mulberry32: a small seeded PRNG, so a failure can be replayed from its seed. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
-  }
 
   test("never deletes the protected one or anything younger than keepDays; keep + delete = input", () => {
     for (let seed = 1; seed <= 400; seed++) {

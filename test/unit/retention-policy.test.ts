@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PERIODS, applyRetention, periodOf, type RetentionDecision, type RetentionPolicy } from "../../src/retention/policy.ts";
 import type { Snapshot } from "../../src/snapshot/inventory.ts";
+import { prng } from "../helpers/prng.ts";
 import { parseSnapshotStamp } from "../../src/snapshot/name.ts";
 import type { KeepRules } from "../../src/job/types.ts";
 import { snapshotInstant } from "../../src/schedule/schedule.ts";
@@ -131,16 +132,6 @@ describe("safety", () => {
 });
 
 describe("property: random histories and policies", () => {
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
-  }
   const ZONES = [undefined, "UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney"];
 
   test("the newest survives; the input order changes nothing; every rule keeps the newest of its newest periods", () => {
