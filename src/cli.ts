@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ExitCode, LinkbackError, UsageError } from "./errors.ts";
 import { PACKAGE_ROOT } from "./paths.ts";
 import { closest } from "./job/validate.ts";
+import type { Command } from "./commands/options.ts";
 
 export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
 
@@ -23,45 +24,16 @@ Jobs are DIR/<name>.ts (default DIR: $LINKBACK_JOBS, else this clone's jobs/). S
 $LINKBACK_STATUS_DIR, else this clone's status/.
 LINKBACK_NOW=<ISO 8601> replaces the clock (for tests and trials).`;
 
-/** A command's module: its help text and what it does. Loaded only when used: a router starts faster. */
-interface CommandModule {
-  help: string;
-  run: (args: string[], signal: AbortSignal) => Promise<number>;
-}
-
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
-  run: async () => {
-    const m = await import("./commands/run.ts");
-    return { help: m.RUN_HELP, run: m.runCommand };
-  },
-  due: async () => {
-    const m = await import("./commands/due.ts");
-    return { help: m.DUE_HELP, run: m.dueCommand };
-  },
-  status: async () => {
-    const m = await import("./commands/status.ts");
-    return { help: m.STATUS_HELP, run: (args) => m.statusCommand(args) };
-  },
-  list: async () => {
-    const m = await import("./commands/list.ts");
-    return { help: m.LIST_HELP, run: (args) => m.listCommand(args) };
-  },
-  prune: async () => {
-    const m = await import("./commands/prune.ts");
-    return { help: m.PRUNE_HELP, run: m.pruneCommand };
-  },
-  restore: async () => {
-    const m = await import("./commands/restore.ts");
-    return { help: m.RESTORE_HELP, run: (args) => m.restoreCommand(args) };
-  },
-  diff: async () => {
-    const m = await import("./commands/diff.ts");
-    return { help: m.DIFF_HELP, run: (args) => m.diffCommand(args) };
-  },
-  check: async () => {
-    const m = await import("./commands/check.ts");
-    return { help: m.CHECK_HELP, run: (args) => m.checkCommand(args) };
-  },
+/** One file per command, loaded only when used: a router starts faster. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: () => import("./commands/run.ts").then((m) => m.command),
+  due: () => import("./commands/due.ts").then((m) => m.command),
+  status: () => import("./commands/status.ts").then((m) => m.command),
+  list: () => import("./commands/list.ts").then((m) => m.command),
+  prune: () => import("./commands/prune.ts").then((m) => m.command),
+  restore: () => import("./commands/restore.ts").then((m) => m.command),
+  diff: () => import("./commands/diff.ts").then((m) => m.command),
+  check: () => import("./commands/check.ts").then((m) => m.command),
 };
 
 export function version(): string {

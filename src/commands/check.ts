@@ -8,7 +8,7 @@ import { checkSshFiles } from "../job/preflight.ts";
 import { jobsDir } from "../paths.ts";
 import { quoteArgv } from "../plan/describe.ts";
 import { currentPlan } from "../run/currentPlan.ts";
-import { parseCommand } from "./options.ts";
+import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
 export const CHECK_HELP = `Usage: linkback check [<job>...] [--jobs DIR]
@@ -58,3 +58,5 @@ export async function checkCommand(args: string[]): Promise<number> {
   }
   return codes.includes(ExitCode.config) ? ExitCode.config : codes.length > 0 ? ExitCode.failed : ExitCode.ok;
 }
+
+export const command: Command = { help: CHECK_HELP, run: checkCommand };

@@ -7,7 +7,7 @@ import { jobsDir } from "../paths.ts";
 import { compareTrees } from "../snapshot/compare.ts";
 import { pickSnapshot } from "../snapshot/select.ts";
 import { readInventory } from "../snapshot/store.ts";
-import { parseCommand } from "./options.ts";
+import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
 export const DIFF_HELP = `Usage: linkback diff <job> [A] [B] [--json] [--jobs DIR]
@@ -52,3 +52,5 @@ export async function diffCommand(args: string[]): Promise<number> {
   process.stdout.write(`${lines.join("\n")}\n`);
   return ExitCode.ok;
 }
+
+export const command: Command = { help: DIFF_HELP, run: diffCommand };

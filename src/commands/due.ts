@@ -13,7 +13,7 @@ import { worstExitCode } from "../run/outcome.ts";
 import { forgetRecords } from "../status/record.ts";
 import { StatusRecorder } from "../status/recorder.ts";
 import { surveyJobs } from "../status/survey.ts";
-import { BACKUP_OPTIONS, backupLog, parseCommand } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
 
 export const DUE_HELP = `Usage: linkback due [options]
 
@@ -112,3 +112,5 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
     await run.close();
   }
 }
+
+export const command: Command = { help: DUE_HELP, run: dueCommand };

@@ -11,7 +11,7 @@ import { type SnapshotSize, snapshotSizes } from "../snapshot/sizes.ts";
 import { readInventory } from "../snapshot/store.ts";
 import { resumeName, stagingName } from "../snapshot/name.ts";
 import { localTime } from "../status/text.ts";
-import { parseCommand } from "./options.ts";
+import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
 export const LIST_HELP = `Usage: linkback list <job> [--size] [--json] [--jobs DIR]
@@ -106,3 +106,5 @@ function renderList(job: string, policy: string, rows: ListedSnapshot[], sizes: 
   }
   return `${lines.join("\n")}\n`;
 }
+
+export const command: Command = { help: LIST_HELP, run: listCommand };

@@ -4,6 +4,12 @@ import { UsageError } from "../errors.ts";
 import { type RunLog, createRunLog } from "../log/logger.ts";
 import { logDir } from "../paths.ts";
 
+/** What a command file exports: its help text and what it does (each handles its own --help too). */
+export interface Command {
+  help: string;
+  run: (args: string[], signal: AbortSignal) => Promise<number>;
+}
+
 export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
 /** Options every command accepts. */

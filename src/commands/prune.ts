@@ -6,7 +6,7 @@ import { jobsDir } from "../paths.ts";
 import type { JobOutcome } from "../run/execute.ts";
 import { worstExitCode } from "../run/outcome.ts";
 import { pruneJob } from "../run/pruneJob.ts";
-import { BACKUP_OPTIONS, backupLog, parseCommand } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
 export const PRUNE_HELP = `Usage: linkback prune <job>... | --all [--dry-run] [--jobs DIR] [--log-dir DIR] [-v|-q]
@@ -58,3 +58,5 @@ export async function pruneCommand(args: string[], signal: AbortSignal): Promise
   }
   return worstExitCode(outcomes);
 }
+
+export const command: Command = { help: PRUNE_HELP, run: pruneCommand };

@@ -13,7 +13,7 @@ import { quoteArgv } from "../plan/describe.ts";
 import { rsyncMeaning } from "../rsync/exitCodes.ts";
 import { pickSnapshot } from "../snapshot/select.ts";
 import { readInventory } from "../snapshot/store.ts";
-import { parseCommand } from "./options.ts";
+import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
 export const RESTORE_HELP = `Usage: linkback restore <job> [--snapshot NAME | --date YYYY-MM-DD] <path-in-snapshot> <target> [options]
@@ -112,3 +112,5 @@ async function targetIsFree(path: string, remote: { job: { ssh?: Parameters<type
   if (result.exitCode === 255) throw new LinkbackError(`cannot reach ${remote.host} to check the target: ${String(result.stderr).trim().split("\n").at(-1) ?? ""}`);
   return result.exitCode === 0;
 }
+
+export const command: Command = { help: RESTORE_HELP, run: restoreCommand };

@@ -9,7 +9,7 @@ import type { JobOutcome } from "../run/execute.ts";
 import { attemptJob } from "../run/attempt.ts";
 import { dryRunJob } from "../run/dryRun.ts";
 import { StatusRecorder } from "../status/recorder.ts";
-import { BACKUP_OPTIONS, backupLog, parseCommand } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 import { summaryLine, worstExitCode } from "../run/outcome.ts";
 
@@ -90,6 +90,7 @@ async function runOne(file: { name: string; file: string }, options: RunOptions)
     }
     await checkSshFiles(job);
     if (options.dryRun) return await dryRunJob(job, { now: now(), logger: run.logger });
+    await recorder.seen(job, now()); // `due` has looked at every job already; `run` looks at its own
     return await attemptJob(job, { logger: run.logger, now: now(), logDir: options.logDir, signal: options.signal, recorder, progress: options.progress });
   } catch (error) {
     if (!(error instanceof LinkbackError)) throw error;
@@ -106,3 +107,5 @@ async function runOne(file: { name: string; file: string }, options: RunOptions)
 function interruptedMarker(): JobOutcome {
   return { job: "", status: "interrupted", exitCode: ExitCode.sigterm, pruned: [], durationMs: 0 };
 }
+
+export const command: Command = { help: RUN_HELP, run: runCommand };

@@ -10,7 +10,7 @@ import { gatherReport } from "../status/publish.ts";
 import { StatusRecorder } from "../status/recorder.ts";
 import { surveyJobs } from "../status/survey.ts";
 import { renderText } from "../status/text.ts";
-import { parseCommand } from "./options.ts";
+import { parseCommand, type Command } from "./options.ts";
 
 export const STATUS_HELP = `Usage: linkback status [<job>...] [--json] [--jobs DIR] [--status-dir DIR]
 
@@ -48,3 +48,5 @@ export async function statusCommand(args: string[]): Promise<number> {
     await run.close();
   }
 }
+
+export const command: Command = { help: STATUS_HELP, run: statusCommand };

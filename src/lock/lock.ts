@@ -6,6 +6,7 @@ import { link, readFile, rename, stat, unlink, writeFile } from "node:fs/promise
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { LockedError } from "../errors.ts";
+import { isProcessRunning, startTicks } from "./process.ts";
 import { lockName } from "../snapshot/name.ts";
 
 export interface LockOwner {
@@ -46,7 +47,7 @@ export async function acquireLockFile(path: string, job: string): Promise<Lock> 
     const holder = await readOwner(path);
     if (holder === undefined) continue; // released meanwhile, or a foreign file: try again
     if (!isStale(holder)) {
-      const orphan = holder.child !== undefined && !isRunning(holder.pid, holder.startTicks) ? `; that run is gone, but its rsync (pid ${holder.child.pid}) still writes into staging` : "";
+      const orphan = holder.child !== undefined && !isProcessRunning(holder.pid, holder.startTicks) ? `; that run is gone, but its rsync (pid ${holder.child.pid}) still writes into staging` : "";
       throw new LockedError(
         `job ${job}: another run holds the lock ${path} (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}${orphan})`,
       );
@@ -134,10 +135,10 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   return { pid: -1, hostname: hostname(), job: "?", startedAt: `unknown (unreadable lock file: ${JSON.stringify(text.slice(0, 40))})` };
 }
 
-/** The live process holding a job's lock, or undefined when it is free (or held by a dead process). */
-export async function liveHolder(backupDir: string, prefix: string): Promise<LockOwner | undefined> {
-  const holder = await readOwner(join(backupDir, lockName(prefix)));
-  return holder === undefined || isStale(holder) ? undefined : holder;
+/** True when a live run of `job` itself holds the lock of PREFIX in `backupDir` (not a copy job reading it). */
+export async function isHeldBy(backupDir: string, prefix: string, job: string): Promise<boolean> {
+  const holder = await readOwner(join(backupDir, lockName(prefix))).catch(() => undefined);
+  return holder !== undefined && holder.job === job && !isStale(holder);
 }
 
 /** A lock is stale when its owner is on this host and no longer running (or is a different process now). */
@@ -147,33 +148,12 @@ export function isStale(owner: LockOwner): boolean {
   if (owner.hostname !== hostname() && !sameBoot) return false;
   if (owner.pid <= 0) return true;
   if (owner.bootId !== undefined && bootId() !== undefined && !sameBoot) return true; // rebooted since
-  if (isRunning(owner.pid, owner.startTicks)) return false;
+  if (isProcessRunning(owner.pid, owner.startTicks)) return false;
   // The owner is gone; rsync it started may still be writing into staging.
-  return owner.child === undefined || !isRunning(owner.child.pid, owner.child.startTicks);
+  return owner.child === undefined || !isProcessRunning(owner.child.pid, owner.child.startTicks);
 }
 
-/** Is `pid` alive and (when its start time is known) the same process it was? */
-function isRunning(pid: number, ticksThen: string | undefined): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-    // EPERM: a process of another user has that pid now; only its start time can tell whether it is ours.
-  }
-  if (processState(pid) === "Z") return false; // exited, not yet reaped by its new parent
-  const ticks = startTicks(pid);
-  return !(ticksThen !== undefined && ticks !== undefined && ticks !== ticksThen);
-}
 
-/** Field 3 of /proc/PID/stat: R, S, D, Z (zombie) …; undefined without /proc. */
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  } catch {
-    return undefined;
-  }
-}
 
 function currentOwner(job: string): LockOwner {
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), job, startedAt: new Date().toISOString() };
@@ -192,12 +172,3 @@ function bootId(): string | undefined {
   }
 }
 
-/** Field 22 of /proc/PID/stat (after the parenthesised command name, which may contain spaces). */
-function startTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}

@@ -19,9 +19,9 @@ export interface AttemptContext {
   quietWhenOffline?: boolean;
 }
 
+/** The job's record must exist already (`recorder.seen`), so that the status can show it running. */
 export async function attemptJob(job: Job, context: AttemptContext): Promise<JobOutcome> {
   const { recorder, now } = context;
-  await recorder.seen(job, now);
   let outcome: JobOutcome;
   try {
     outcome = await executeJob(job, {

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { ConfigError, ExitCode, LockedError, messageOf } from "../errors.ts";
 import type { HookContext, Job } from "../job/types.ts";
 import { checkBackupDir, checkLocalSource } from "../job/preflight.ts";
-import { isCopySource, isShellSource } from "../job/source.ts";
+import { describeSource, isShellSource } from "../job/source.ts";
 import { type HookResult, runHook } from "../hooks/run.ts";
 import type { Logger } from "../log/logger.ts";
 import { type Lock, acquireLock } from "../lock/lock.ts";
@@ -147,7 +147,7 @@ async function executeLocked(job: Job, context: RunContext, trash: string[]): Pr
       }
     }
     await context.onLocked?.();
-    log.info({ source: sourceText(job), backupDir: job.backupDir }, `backup started: ${snapshot}`);
+    log.info({ source: describeSource(job.source), backupDir: job.backupDir }, `backup started: ${snapshot}`);
     const pre = await runPhase("pre", hookContext("pending"));
     if (context.signal.aborted) return interrupted("in the pre hook; nothing renamed, nothing pruned");
     if (!pre.ok) return fail(`job ${job.name}: pre hook failed (${pre.error}); backup skipped, nothing pruned`);
@@ -220,10 +220,6 @@ async function executeLocked(job: Job, context: RunContext, trash: string[]): Pr
     await sourceLock?.release();
     await lock.release();
   }
-}
-
-function sourceText(job: Job): string {
-  return isCopySource(job.source) ? `newest snapshot of ${job.source.job}` : job.source;
 }
 
 /**

@@ -64,16 +64,24 @@ export function snapshotInstant(snapshot: Snapshot, timeZone?: string): Date {
   return snapshot.at === undefined ? startOfDayIn(snapshot.day, timeZone) : new Date(snapshot.at);
 }
 
+/**
+ * The newest snapshot not dated after `now`, and those dated after it (a clock that moved back): a daily
+ * name is in the future from the day after its own, a timed one from the minute after its own.
+ */
+export function newestAndFuture(snapshots: readonly Snapshot[], now: Date, timeZone?: string): { newest: Snapshot | undefined; future: Snapshot[] } {
+  const today = dayIn(now, timeZone);
+  const isFuture = (s: Snapshot) => (s.at === undefined ? s.day > today : new Date(s.at).getTime() > now.getTime());
+  const newest = snapshots.filter((s) => !isFuture(s)).reduce<Snapshot | undefined>(
+    (best, s) => (best === undefined || snapshotInstant(s, timeZone).getTime() > snapshotInstant(best, timeZone).getTime() ? s : best),
+    undefined,
+  );
+  return { newest, future: snapshots.filter(isFuture) };
+}
+
 /** Decide one job's state and due time. Pure. */
 export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
   const zone = input.timeZone;
-  const today = dayIn(now, zone);
-  const isFuture = (s: Snapshot) => (s.at === undefined ? s.day > today : new Date(s.at).getTime() > now.getTime());
-  const future = input.snapshots.filter(isFuture);
-  const newest = input.snapshots.filter((s) => !isFuture(s)).reduce<Snapshot | undefined>(
-    (best, s) => (best === undefined || snapshotInstant(s, zone).getTime() > snapshotInstant(best, zone).getTime() ? s : best),
-    undefined,
-  );
+  const { newest, future } = newestAndFuture(input.snapshots, now, zone);
   const base = { name: input.name, newest, future };
 
   if (input.configError !== undefined) return { ...base, state: "failed", due: false, dueAt: undefined, overdue: false, why: "the job file is broken" };

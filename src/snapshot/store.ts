@@ -6,6 +6,7 @@ import { LinkbackError, messageOf } from "../errors.ts";
 import { type Inventory, type Snapshot, byDay } from "./inventory.ts";
 import { TRASH_DIR, parseReplacedName, parseSnapshotName, parseSnapshotStamp, resumeName, stagingName, trashName, trashOrigin, trashPid } from "./name.ts";
 import { loadExeca } from "../process/execa.ts";
+import { isProcessRunning } from "../lock/process.ts";
 
 let trashed = 0;
 
@@ -108,19 +109,10 @@ export async function leftoverTrash(backupDir: string, prefix: string): Promise<
       const origin = trashOrigin(entry);
       const ours = parseSnapshotName(prefix, origin) !== undefined || parseReplacedName(prefix, origin) !== undefined ||
         origin === stagingName(prefix) || origin === resumeName(prefix);
-      return ours && !isAlive(trashPid(entry));
+      const pid = trashPid(entry);
+      return ours && (pid === undefined || (pid !== process.pid && !isProcessRunning(pid)));
     })
     .map((entry) => join(backupDir, TRASH_DIR, entry));
-}
-
-function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined || pid === process.pid) return pid === process.pid;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

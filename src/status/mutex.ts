@@ -1,6 +1,7 @@
 // A short-lived mutex for the status directory: record updates and status file regeneration take
 // milliseconds, so a waiter retries briefly, and a mutex left by a killed process is broken after 30 s.
 import { open, readFile, stat, unlink } from "node:fs/promises";
+import { isProcessRunning } from "../lock/process.ts";
 
 const STALE_MS = 30_000;
 const WAIT_MS = 10_000;
@@ -33,10 +34,5 @@ export async function withMutex<T>(path: string, body: () => Promise<T>): Promis
 async function holderIsGone(path: string): Promise<boolean> {
   const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
   if (!Number.isInteger(pid) || pid <= 0) return false; // being written this very moment
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !isProcessRunning(pid);
 }

@@ -3,7 +3,7 @@
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { liveHolder } from "../lock/lock.ts";
+import { isHeldBy } from "../lock/lock.ts";
 import { filesystemUsage } from "./disks.ts";
 import { renderHtml } from "./html.ts";
 import { type JobRecord, readAllRecords, statusMutex } from "./record.ts";
@@ -18,8 +18,7 @@ export async function gatherReport(records: readonly JobRecord[], now: Date): Pr
   for (const record of records) {
     const { backupDir, prefix } = record.view ?? {};
     if (backupDir === undefined || prefix === undefined) continue;
-    const holder = await liveHolder(backupDir, prefix).catch(() => undefined);
-    if (holder?.job === record.job) running.add(record.job);
+    if (await isHeldBy(backupDir, prefix, record.job)) running.add(record.job);
   }
   const dirs = records.flatMap((record) => (record.view?.backupDir === undefined ? [] : [record.view.backupDir]));
   return buildReport({ records, running, filesystems: await filesystemUsage(dirs), now, host: hostname() });

@@ -5,7 +5,7 @@ import type { JobFile } from "../job/load.ts";
 import { loadJob } from "../job/load.ts";
 import { checkSshFiles } from "../job/preflight.ts";
 import type { Job } from "../job/types.ts";
-import { liveHolder } from "../lock/lock.ts";
+import { isHeldBy } from "../lock/lock.ts";
 import type { Schedule } from "../schedule/schedule.ts";
 import { type JobRecord, readRecord } from "./record.ts";
 import type { StatusRecorder } from "./recorder.ts";
@@ -41,13 +41,8 @@ export async function surveyJobs(files: readonly JobFile[], recorder: StatusReco
   return surveyed;
 }
 
-/** True when a live process of this very job holds its lock. */
-export async function isRunning(job: Job): Promise<boolean> {
-  const holder = await liveHolder(job.backupDir, job.prefix).catch(() => undefined);
-  return holder?.job === job.name;
-}
-
 /** The schedule of a surveyed job now. */
 export async function scheduleNow(entry: SurveyedJob, now: Date): Promise<Schedule> {
-  return scheduleOf(entry.record, entry.job !== undefined && (await isRunning(entry.job)), now);
+  const job = entry.job;
+  return scheduleOf(entry.record, job !== undefined && (await isHeldBy(job.backupDir, job.prefix, job.name)), now);
 }

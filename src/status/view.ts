@@ -2,15 +2,12 @@
 import { describeSource } from "../job/source.ts";
 import type { Job } from "../job/types.ts";
 import type { Snapshot } from "../snapshot/inventory.ts";
-import { snapshotInstant } from "../schedule/schedule.ts";
+import { newestAndFuture } from "../schedule/schedule.ts";
 import type { JobView } from "./record.ts";
 
 /** The view of a loaded job with its complete snapshots (any order). */
 export function viewOf(job: Job, snapshots: readonly Snapshot[], now: Date): JobView {
-  const at = (s: Snapshot) => snapshotInstant(s, job.timeZone).getTime();
-  const past = snapshots.filter((s) => at(s) <= now.getTime());
-  const newest = past.reduce<Snapshot | undefined>((best, s) => (best === undefined || at(s) > at(best) ? s : best), undefined);
-  const future = snapshots.filter((s) => !past.includes(s));
+  const { newest, future } = newestAndFuture(snapshots, now, job.timeZone);
   return {
     file: job.file,
     enabled: job.enabled,
