@@ -12,8 +12,8 @@ export default defineJob({
   excludes: ["/run/*", "/var/run/*", "/proc/*", "/sys/*", "/dev/*", "/tmp/*", "/mnt/*", "/media/*", "/home/ben/.gvfs"],
   keepDays: 30,
   hooks: {
-    pre: notify("Backing up system to router…", { user: "ben", display: ":0.0" }),
-    after: notify("Root backup done", { user: "ben", display: ":0.0" }),
+    pre: notify("Backing up system to router…", { user: "ben" }),
+    after: notify((c) => `Root backup done: ${c.snapshot}`, { user: "ben" }),
     fail: "logger -t backup 'univac backup failed'",
   },
 });

@@ -1,4 +1,4 @@
-// linkback-src-sha256 c2b4386ba41fe3a3118f41e7c06d3a0227a0a77c548b3dcbaff93b76bc73ef20
+// linkback-src-sha256 8e717ee09909ab307bb0a9664add6de0e09f9ea57aed630cbd445576d49bcc69
 // Built from src/ by `npm run bundle` (scripts/bundle.js); do not edit.
 import { createRequire as __linkbackRequire } from "node:module"; const require = __linkbackRequire(import.meta.url);
-function defineJob(job){return job}function snapshotOf(job){return{kind:"snapshotOf",job}}function remote(command,options={}){return{kind:"remote",command,...options.timeout===void 0?{}:{timeout:options.timeout}}}function notify(message,target){let display=target.display??":0",command=`DISPLAY=${shellQuote(display)} sudo -u ${shellQuote(target.user)} notify-send ${shellQuote(message)}`;return remote(command,target.timeout===void 0?{}:{timeout:target.timeout})}function shellQuote(word){return/^[A-Za-z0-9_./:@%+=,-]+$/.test(word)?word:`'${word.replaceAll("'","'\\''")}'`}export{defineJob,notify,remote,snapshotOf};
+function defineJob(job){return job}function snapshotOf(job){return{kind:"snapshotOf",job}}function remote(command,options={}){return{kind:"remote",command,...options.timeout===void 0?{}:{timeout:options.timeout}}}function notify(message,options={}){return{kind:"notify",message,...options}}export{defineJob,notify,remote,snapshotOf};

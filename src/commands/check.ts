@@ -6,7 +6,7 @@ import { now } from "../clock.ts";
 import { loadJob } from "../job/load.ts";
 import { checkSshFiles } from "../job/preflight.ts";
 import { jobsDir } from "../paths.ts";
-import { quoteArgv } from "../plan/describe.ts";
+import { quoteArgv } from "../process/shellWords.ts";
 import { currentPlan } from "../run/currentPlan.ts";
 import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";

@@ -1,15 +1,18 @@
-// Run a pre/after/fail hook: a shell string, an argv array, an async function, or remote()/notify() over SSH.
+// Run a pre/after/fail hook: a shell string, an argv array, an async function, remote() over SSH, or notify().
 // Each has a timeout; command hooks get the run's facts as LINKBACK_* variables.
 import { loadExeca } from "../process/execa.ts";
-import type { Hook, HookContext, Job } from "../job/types.ts";
-import { sourceHost } from "../job/source.ts";
+import type { Hook, HookContext, Job, NotifyHook, RemoteHook } from "../job/types.ts";
+import { describeSource, sourceHost } from "../job/source.ts";
+import { describeNotify, notifyMessage, notifyScript, skippedBecause } from "./notify.ts";
+import { quoteArgv } from "../process/shellWords.ts";
 import { sshArgv } from "../job/ssh.ts";
 import { messageOf } from "../errors.ts";
 
 /** Seconds a hook may run when the job does not say. */
 export const DEFAULT_HOOK_TIMEOUT = 60;
 
-export type HookResult = { ok: true } | { ok: false; error: string };
+/** `skipped`: a notification nobody could be shown (no desktop session), said at info level. */
+export type HookResult = { ok: true; skipped?: string } | { ok: false; error: string };
 
 /** Run one hook to completion. Never throws: a broken hook is a result, logged by the caller. */
 export async function runHook(hook: Hook, job: Job, context: HookContext, cancelSignal?: AbortSignal): Promise<HookResult> {
@@ -19,14 +22,14 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
       await withTimeout(Promise.resolve(hook({ ...context })), timeoutSeconds, cancelSignal);
       return { ok: true };
     }
-    const [file, args, shell] = commandOf(hook, job);
+    const command = commandOf(hook, job, context);
     const execa = await loadExeca();
     // A process group of its own: a timeout or a signal stops everything the hook started (a shell line's
     // `sleep` or `ssh` too), not only the shell — an orphan would also hold the pipes and keep the run waiting.
-    const subprocess = execa(file, args, {
-      shell,
+    const subprocess = execa(command.file, command.args, {
+      shell: command.shell,
       env: hookEnvironment(context),
-      stdin: "ignore",
+      ...(command.input === undefined ? { stdin: "ignore" as const } : { input: command.input }),
       buffer: false,
       reject: false,
       detached: true,
@@ -42,8 +45,10 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
     cancelSignal?.removeEventListener("abort", onAbort);
     group.done();
     if (group.stoppedBecause !== undefined) return { ok: false, error: group.stoppedBecause };
+    const skipped = isNotify(hook) ? skippedBecause(result.exitCode, tail()) : undefined;
+    if (skipped !== undefined) return { ok: true, skipped: `${skipped}: notification skipped` };
     if (result.failed) {
-      const output = tail().trim();
+      const output = tail().replaceAll(/\s+/g, " ").trim();
       const why = result.exitCode === undefined ? result.shortMessage : `exit status ${result.exitCode}`;
       return { ok: false, error: `${why}${output === "" ? "" : `: ${output}`}` };
     }
@@ -53,21 +58,45 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
   }
 }
 
+/** A failing notify hook is a warning only: a notification must never cost a backup. */
+export function canStopBackup(hook: Hook): boolean {
+  return !isNotify(hook);
+}
+
 /** How a hook is shown in logs and dry runs. */
 export function describeHook(hook: Hook, job: Job): string {
   if (typeof hook === "function") return `function ${hook.name || "(anonymous)"}`;
-  const [file, args, shell] = commandOf(hook, job);
+  const { file, args, shell } = commandOf(hook, job, undefined);
+  if (isNotify(hook)) return describeNotify(hook, sourceHost(job.source) ?? "this machine", quoteArgv([file, ...args]));
   return shell ? `sh -c ${JSON.stringify(file)}` : [file, ...args].join(" ");
 }
 
-function commandOf(hook: Exclude<Hook, Function>, job: Job): [string, string[], boolean] {
-  if (typeof hook === "string") return [hook, [], true];
-  if (Array.isArray(hook)) return [hook[0]!, hook.slice(1), false];
-  const remote = hook as { command: string };
+function isNotify(hook: Hook): hook is NotifyHook {
+  return typeof hook === "object" && "kind" in hook && hook.kind === "notify";
+}
+
+interface HookCommand {
+  file: string;
+  args: string[];
+  shell: boolean;
+  /** What the command reads on stdin (notify's script), else stdin is closed. */
+  input?: string;
+}
+
+/** The process a hook runs. `context` is undefined only for describing it. */
+function commandOf(hook: Exclude<Hook, Function>, job: Job, context: HookContext | undefined): HookCommand {
+  if (typeof hook === "string") return { file: hook, args: [], shell: true };
+  if (Array.isArray(hook)) return { file: hook[0]!, args: hook.slice(1), shell: false };
   const host = sourceHost(job.source);
-  if (host === undefined) throw new Error(`remote hook needs an ssh source (user@host:/path), not ${job.source}`);
+  const notifying = isNotify(hook as Hook);
+  if (host === undefined && !notifying) throw new Error(`remote hook needs an ssh source (user@host:/path), not ${describeSource(job.source)}`);
+  // notify() runs its script with `sh -s` where the backed-up files are: over ssh, or on this machine.
+  const remoteCommand = notifying ? "sh -s" : (hook as RemoteHook).command;
+  const input = notifying && context !== undefined ? notifyScript(hook as NotifyHook, notifyMessage(hook as NotifyHook, context)) : undefined;
+  const extra = input === undefined ? {} : { input };
+  if (host === undefined) return { file: "sh", args: ["-s"], shell: false, ...extra };
   const [ssh, ...options] = sshArgv(job.ssh);
-  return [ssh!, [...options, host, remote.command], false];
+  return { file: ssh!, args: [...options, host, remoteCommand], shell: false, ...extra };
 }
 
 /** The LINKBACK_* variables command hooks receive (on top of linkback's own environment). */
@@ -117,7 +146,7 @@ function collectTail(...streams: (NodeJS.ReadableStream | null | undefined)[]): 
       text = (text + chunk.toString()).slice(-500);
     });
   }
-  return () => text.replaceAll(/\s+/g, " ");
+  return () => text;
 }
 
 /** A function hook cannot be killed: after its timeout (or a signal) linkback stops waiting for it. */

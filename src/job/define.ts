@@ -1,5 +1,5 @@
 // Helpers job files import from "linkback": they only add types; the runner accepts plain objects too.
-import type { JobConfig, RemoteHook, SnapshotOf } from "./types.ts";
+import type { HookContext, JobConfig, NotifyHook, NotifyOptions, RemoteHook, SnapshotOf } from "./types.ts";
 
 /** Declare a job with type checking. Returns its argument unchanged. */
 export function defineJob(job: JobConfig): JobConfig {
@@ -20,15 +20,13 @@ export function remote(command: string, options: { timeout?: number } = {}): Rem
   return { kind: "remote", command, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
 }
 
-/** A desktop notification on the backed-up machine: `DISPLAY=… sudo -u USER notify-send "…"` over SSH. */
-export function notify(message: string, target: { user: string; display?: string; timeout?: number }): RemoteHook {
-  const display = target.display ?? ":0";
-  const command = `DISPLAY=${shellQuote(display)} sudo -u ${shellQuote(target.user)} notify-send ${shellQuote(message)}`;
-  return remote(command, target.timeout === undefined ? {} : { timeout: target.timeout });
-}
-
-/** Quote a word for a POSIX shell: single quotes, with embedded ones closed and escaped. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
+/**
+ * A desktop notification on the backed-up machine: notify-send runs there as `options.user`, on that user's
+ * own session bus (found at `/run/user/UID/bus`, or in the user's processes), through the job's ssh (for a
+ * local source: on this machine). With nobody logged in, the hook logs "no desktop session … notification
+ * skipped". A notify hook never fails a backup. The message is data: quotes, `$(…)` and newlines arrive as
+ * written.
+ */
+export function notify(message: string | ((context: HookContext) => string), options: NotifyOptions = {}): NotifyHook {
+  return { kind: "notify", message, ...options };
 }

@@ -40,8 +40,42 @@ export interface RemoteHook {
   readonly timeout?: number;
 }
 
-/** A hook: a shell command line, an argv array (no shell), an async function, or `remote()`/`notify()`. */
-export type Hook = string | readonly string[] | RemoteHook | ((context: HookContext) => unknown);
+/** How urgent a desktop notification is (notify-send `-u`). */
+export type NotifyUrgency = "low" | "normal" | "critical";
+
+/** Where and how `notify()` shows a message; every field is optional. */
+export interface NotifyOptions {
+  /** The desktop user to notify. Default: the user the job's ssh logs in as (no sudo needed then). */
+  user?: string;
+  /** X display (`DISPLAY`), e.g. ":0". Set only when given: notify-send itself needs only the session bus. */
+  display?: string;
+  /** Wayland display (`WAYLAND_DISPLAY`), e.g. "wayland-0". Set only when given. */
+  waylandDisplay?: string;
+  /** The session bus address (`DBUS_SESSION_BUS_ADDRESS`). Default: found on the machine (`/run/user/UID/bus`, else the user's processes). */
+  bus?: string;
+  /** notify-send `-u`: "low", "normal" (default) or "critical". */
+  urgency?: NotifyUrgency;
+  /** notify-send `-i`: an icon name ("drive-harddisk") or file. */
+  icon?: string;
+  /** notify-send `-a`: the application name shown (default "linkback"). */
+  appName?: string;
+  /** notify-send `-t`: milliseconds the notification stays (the desktop's default when not given; 0: until dismissed). */
+  expireTime?: number;
+  /** A second line of text under the message (notify-send's body). */
+  body?: string;
+  /** Seconds the hook may run (default: `hooks.timeout`, else 60). */
+  timeout?: number;
+}
+
+/** A desktop notification on the backed-up machine (see `notify()`). */
+export interface NotifyHook extends NotifyOptions {
+  readonly kind: "notify";
+  /** The text, or a function of the run's facts (`(c) => \`backup failed: ${c.error}\``). */
+  readonly message: string | ((context: HookContext) => string);
+}
+
+/** A hook: a shell command line, an argv array (no shell), an async function, `remote()` or `notify()`. */
+export type Hook = string | readonly string[] | RemoteHook | NotifyHook | ((context: HookContext) => unknown);
 
 export interface Hooks {
   /** Before rsync. If it fails, the backup is skipped and `fail` runs. */

@@ -3,7 +3,7 @@ import { openSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { type SyslogLevel, type SyslogSink, openSyslog } from "./syslog.ts";
-import { quoteArgv } from "../plan/describe.ts";
+import { quoteArgv } from "../process/shellWords.ts";
 import { ensureDir } from "./logDir.ts";
 import { clearProgress } from "./terminal.ts";
 

@@ -2,6 +2,7 @@
 import type { Hook } from "../job/types.ts";
 import { describeHook } from "../hooks/run.ts";
 import type { Plan } from "./plan.ts";
+import { quoteArgv } from "../process/shellWords.ts";
 
 /** A readable, complete account of what a run would do. */
 export function describePlan(plan: Plan): string {
@@ -31,9 +32,4 @@ export function describePlan(plan: Plan): string {
 
 function hookText(hook: Hook | undefined, plan: Plan): string {
   return hook === undefined ? "none" : describeHook(hook, plan.job);
-}
-
-/** An argv as one line a POSIX shell would split back into the same words. */
-export function quoteArgv(argv: readonly string[]): string {
-  return argv.map((word) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(" ");
 }

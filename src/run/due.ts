@@ -116,6 +116,7 @@ async function alarmIfOverdue(entry: SurveyedJob, schedule: Schedule, context: D
     const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle), job.timeZone);
     const result = await runHook(job.hooks.fail, job, { job: job.name, snapshot, status: "failed", error: message, durationMs: 0 }, context.signal);
     if (!result.ok) log.warn({ phase: "fail" }, `fail hook failed: ${result.error}`);
+    else if (result.skipped !== undefined) log.info({ phase: "fail" }, result.skipped);
   }
   await context.recorder.alerted(job.name, newest ?? undefined, now);
   await context.recorder.publish(now);

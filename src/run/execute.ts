@@ -6,7 +6,7 @@ import { ConfigError, ExitCode, LockedError, messageOf } from "../errors.ts";
 import type { HookContext, Job } from "../job/types.ts";
 import { checkBackupDir, checkLocalSource } from "../job/preflight.ts";
 import { describeSource, isShellSource } from "../job/source.ts";
-import { type HookResult, runHook } from "../hooks/run.ts";
+import { type HookResult, canStopBackup, runHook } from "../hooks/run.ts";
 import type { Logger } from "../log/logger.ts";
 import { type Lock, acquireLock } from "../lock/lock.ts";
 import { claimPrefix } from "../lock/owner.ts";
@@ -93,8 +93,9 @@ async function executeLocked(job: Job, context: RunContext, trash: string[]): Pr
     if (hook === undefined) return { ok: true };
     log.debug({ phase }, `running ${phase} hook`);
     const result = await runHook(hook, job, ctx, context.signal);
-    if (!result.ok) log.warn({ phase }, `${phase} hook failed: ${result.error}`);
-    return result;
+    if (!result.ok) log.warn({ phase }, `${phase} hook failed: ${result.error}${phase === "pre" && !canStopBackup(hook) ? "; backing up anyway" : ""}`);
+    else if (result.skipped !== undefined) log.info({ phase }, result.skipped);
+    return result.ok || canStopBackup(hook) ? result : { ok: true };
   };
   const fail = async (message: string, extra: Partial<JobOutcome> = {}) => {
     log.error(message);

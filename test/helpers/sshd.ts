@@ -81,6 +81,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "linkback-test-host", "-f", hostKey]);
   await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "linkback-test-client", "-f", keyFile]);
   await writeFile(authorizedKeys, await readFile(`${keyFile}.pub`));
+  // sshd reads authorized_keys as the user logging in: any local user may log in with the test key.
+  await chmod(dir, 0o755);
+  await chmod(authorizedKeys, 0o644);
   const hostPublic = (await readFile(`${hostKey}.pub`, "utf8")).trim().split(/\s+/).slice(0, 2).join(" ");
 
   let port = 0;

@@ -1,61 +1,29 @@
 // A remote source over a real sshd on 127.0.0.1 (test/helpers/sshd.ts): the blog script's ssh string form
-// and the structured form, hard links across days, remote() and notify() hooks, and what goes wrong with
+// and the structured form, hard links across days, remote() hooks, and what goes wrong with
 // ssh (server down, key file missing, unknown host key).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createHash } from "node:crypto";
-import { access, chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from "node:fs/promises";
-import { constants } from "node:fs";
+import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { BIN, FIXTURE_BIN, ROOT, inodeOf, linkback, listNames, tempDir, testEnv, writeJob, writeTree } from "../helpers/cli.ts";
+import { BIN, ROOT, inodeOf, linkback, listNames, tempDir, testEnv, writeJob, writeTree } from "../helpers/cli.ts";
 import { type Sshd, skipUnlessCi, sshdMissing, startSshd } from "../helpers/sshd.ts";
 
 const DAY1 = "2026-11-20T03:00:00";
 const DAY2 = "2026-11-21T03:00:00";
 const DAY3 = "2026-11-22T03:00:00";
 
-/** Where sudo looks first (Debian's sudoers `secure_path`): the stand-in notify-send is mounted here for sshd only. */
-const SECURE_PATH_FIRST = "/usr/local/sbin";
-
-async function notifyMissing(): Promise<string | undefined> {
-  for (const program of ["/usr/bin/sudo", "/usr/bin/unshare"]) {
-    try {
-      await access(program, constants.X_OK);
-    } catch {
-      return `${program} is not installed (apt-get install sudo util-linux): notify() runs \`sudo -u USER notify-send\``;
-    }
-  }
-  const probe = await execa("unshare", ["--mount", "--propagation", "private", "--", "true"], { reject: false });
-  if (probe.exitCode !== 0) return `no private mount namespace here (${probe.stderr.trim()}): the stand-in notify-send cannot be put on sudo's secure_path`;
-  return undefined;
-}
-
 const skip = skipUnlessCi(await sshdMissing());
-const skipNotify = skip === false ? skipUnlessCi(await notifyMissing()) : skip;
 
 describe("remote source over a real sshd on 127.0.0.1", { skip }, () => {
   let sshd: Sshd;
   let temp: { path: string; cleanup: () => Promise<void> };
-  /** Stand-ins the remote side finds: sshd's SetEnv PATH for plain commands, and sudo's secure_path via a bind mount. */
-  let remoteBin: string;
-  let notifyRecord: string;
   let counter = 0;
 
   before(async () => {
     temp = await tempDir("linkback-remote");
-    remoteBin = join(temp.path, "remote-bin");
-    await mkdir(remoteBin);
-    await chmod(remoteBin, 0o755); // sudo -u nobody runs the stand-in from here
-    await copyFile(join(FIXTURE_BIN, "notify-send"), join(remoteBin, "notify-send"));
-    await chmod(join(remoteBin, "notify-send"), 0o755);
-    notifyRecord = join(remoteBin, "notify-send.calls");
-    await writeFile(notifyRecord, "");
-    await chmod(notifyRecord, 0o666);
-    sshd = await startSshd({
-      setEnv: { PATH: `${remoteBin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
-      binds: skipNotify === false ? [{ source: remoteBin, target: SECURE_PATH_FIRST }] : [],
-    });
+    sshd = await startSshd();
   });
 
   after(async () => {
@@ -174,37 +142,6 @@ export default defineJob({
     assert.equal(lines.length, 2, lines.join("\n"));
     assert.match(lines[0]!, new RegExp(`^pre root 127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${sshd.port}$`));
     assert.equal(lines[1], "after root univac");
-  });
-
-  test("notify() reaches the desktop user: DISPLAY=… sudo -u USER notify-send on the source host", { skip: skipNotify }, async () => {
-    const t = await setup("notify");
-    await writeFile(notifyRecord, "");
-    const messages = { pre: "Backing up system to router…", after: `Root backup done — it's "$(ok)" 100% \`true\`` };
-    await writeJob(
-      t.jobs,
-      "notified",
-      `import { defineJob, notify } from "linkback";
-export default defineJob({
-  prefix: "notified",
-  backupDir: ${JSON.stringify(t.backup)},
-  source: ${JSON.stringify(t.remoteSource)},
-  ssh: ${JSON.stringify(blogSsh(sshd.keyFile))},
-  hooks: {
-    pre: notify(${JSON.stringify(messages.pre)}, { user: "nobody", display: ":0.0" }),
-    after: notify(${JSON.stringify(messages.after)}, { user: "nobody", display: ":1" }),
-  },
-});
-`,
-    );
-    const result = await linkback(["run", "notified", "--jobs", t.jobs], testEnv({ logDir: t.logs, now: DAY1 }));
-    assert.equal(result.exitCode, 0, result.stderr);
-    assert.equal(
-      await readFile(notifyRecord, "utf8"),
-      [
-        "call", `arg=${messages.pre}`, "DISPLAY=:0.0", "user=nobody", "end",
-        "call", `arg=${messages.after}`, "DISPLAY=:1", "user=nobody", "end", "",
-      ].join("\n"),
-    );
   });
 
   test("host unreachable (sshd stopped): exit 1 with ssh's own error and the host; fail hook runs; nothing pruned", async () => {

@@ -237,11 +237,13 @@ describe("hooks", () => {
     const anonymous = [async () => {}][0]!;
     assert.ok(describeHook(anonymous, job()).startsWith("function"));
   });
-  test("describeHook: remote() uses the job's ssh string and the source host", () => {
+  test("describeHook: notify() says who, what, and the job's ssh to the source host that carries its script", () => {
     const ssh = "ssh -i /ssh_data/id_rsa -o UserKnownHostsFile=/ssh_data/known_hosts";
     const text = describeHook(notify("Root backup done", { user: "ben", display: ":0.0" }), job({ ssh }));
-    assert.ok(text.startsWith(`${ssh} root@192.168.1.20 `), text);
-    assert.ok(text.endsWith("DISPLAY=:0.0 sudo -u ben notify-send 'Root backup done'"), text);
+    assert.equal(text, `notify ben on root@192.168.1.20: "Root backup done" (notify-send -a linkback -u normal; script on stdin of: ${ssh} root@192.168.1.20 'sh -s')`);
+  });
+  test("describeHook: notify() for a local source runs sh -s here", () => {
+    assert.equal(describeHook(notify("done"), job({ source: "/home/ben" })), `notify the user ssh logs in as on this machine: "done" (notify-send -a linkback -u normal; script on stdin of: sh -s)`);
   });
   test("describeHook: remote() uses the structured ssh settings", () => {
     const text = describeHook(remote("uptime"), job({ source: "ben@laptop.lan:/home", ssh: { identityFile: "/k/id", port: 2222 } }));

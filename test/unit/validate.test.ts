@@ -210,9 +210,37 @@ describe("hooks", () => {
   for (const source of ["/home/ben", "host::module", "rsync://host/module/path"]) {
     test(`remote() with the non-ssh source ${source} is rejected (there is no ssh host to reach)`, () => {
       expectOneError({ ...LOCAL, source, hooks: { pre: remote("uptime") } }, "hooks.pre", "remote()", "ssh source");
-      expectOneError({ ...LOCAL, source, hooks: { after: notify("done", { user: "ben" }) } }, "hooks.after", "remote()");
     });
   }
+  for (const source of ["host::module", "rsync://host/module/path"]) {
+    test(`notify() with the daemon source ${source} is rejected (no ssh to the backed-up machine)`, () => {
+      expectOneError({ ...LOCAL, source, hooks: { after: notify("done", { user: "ben" }) } }, "hooks.after", "notify()", "rsync daemon", source);
+    });
+  }
+  test("notify() with a local source is accepted: it notifies this machine's desktop", () => {
+    expectValid({ ...LOCAL, hooks: { after: notify("done", { user: "ben" }) } });
+    expectValid({ ...LOCAL, source: snapshotOf("daily"), hooks: { after: notify("done") } });
+  });
+  describe("notify() options", () => {
+    const bad: [string, Record<string, unknown>, string, string][] = [
+      ["urgency", { urgency: "high" }, "hooks.after.urgency", '"low", "normal" or "critical" (got string "high")'],
+      ["expireTime in seconds as text", { expireTime: "5s" }, "hooks.after.expireTime", 'whole milliseconds, 0 or more (0: until dismissed), as notify-send -t (got string "5s")'],
+      ["negative expireTime", { expireTime: -1 }, "hooks.after.expireTime", "got number -1"],
+      ["a user that is not a name", { user: "ben; rm -rf /" }, "hooks.after.user", 'a user name on the backed-up machine, e.g. "ben"'],
+      ["an empty display", { display: "" }, "hooks.after.display", 'non-empty string (got string "")'],
+      ["a number as icon", { icon: 7 }, "hooks.after.icon", "got number 7"],
+      ["a hook timeout of 0", { timeout: 0 }, "hooks.after.timeout", "seconds above 0 (got number 0)"],
+      ["a misspelt option", { urgncy: "low" }, "hooks.after.urgncy", "did you mean `hooks.after.urgency`?"],
+    ];
+    for (const [label, options, field, fragment] of bad) {
+      test(label, () => expectOneError({ ...REMOTE, hooks: { after: notify("done", options as never) } }, field, fragment));
+    }
+    test("an empty message", () => expectOneError({ ...REMOTE, hooks: { after: notify("  ") } }, "hooks.after.message", "notify() needs a message"));
+    test("every option, and a message function, are accepted", () => {
+      const options = { user: "ben", display: ":0", waylandDisplay: "wayland-0", bus: "unix:path=/run/user/1000/bus", urgency: "critical", icon: "drive-harddisk", appName: "backup", expireTime: 0, body: "details", timeout: 5 } as const;
+      expectValid({ ...REMOTE, hooks: { pre: notify("start", options), fail: notify((c) => `failed: ${c.error ?? ""}`) } });
+    });
+  });
   test("every hook form is accepted", () => {
     const fn = async () => {};
     const hooks = {
