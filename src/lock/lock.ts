@@ -65,8 +65,13 @@ function makeLock(path: string, owner: LockOwner, tookOver: LockOwner | undefine
       const ticks = startTicks(pid);
       owner.child = { pid, ...(ticks === undefined ? {} : { startTicks: ticks }) };
       const temp = `${path}.${owner.pid}.child.tmp`;
-      await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o644 });
-      await rename(temp, path);
+      try {
+        await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o644 });
+        await rename(temp, path);
+      } catch (error) {
+        await unlink(temp).catch(() => {}); // a full disk: the lock still names this run; leave no temp file
+        throw error;
+      }
     },
     async release() {
       const holder = await readOwner(path);
