@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExitCode, LinkbackError, UsageError } from "./errors.ts";
 import { PACKAGE_ROOT } from "./paths.ts";
-import { closest } from "./job/validate.ts";
-import type { Command } from "./commands/options.ts";
+import { closest } from "./config/validate.ts";
+import type { Command } from "./cli/options.ts";
 
 export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
 
@@ -26,14 +26,14 @@ LINKBACK_NOW=<ISO 8601> replaces the clock (for tests and trials).`;
 
 /** One file per command, loaded only when used: a router starts faster. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: () => import("./commands/run.ts").then((m) => m.command),
-  due: () => import("./commands/due.ts").then((m) => m.command),
-  status: () => import("./commands/status.ts").then((m) => m.command),
-  list: () => import("./commands/list.ts").then((m) => m.command),
-  prune: () => import("./commands/prune.ts").then((m) => m.command),
-  restore: () => import("./commands/restore.ts").then((m) => m.command),
-  diff: () => import("./commands/diff.ts").then((m) => m.command),
-  check: () => import("./commands/check.ts").then((m) => m.command),
+  run: () => import("./cli/run.ts").then((m) => m.command),
+  due: () => import("./cli/due.ts").then((m) => m.command),
+  status: () => import("./cli/status.ts").then((m) => m.command),
+  list: () => import("./cli/list.ts").then((m) => m.command),
+  prune: () => import("./cli/prune.ts").then((m) => m.command),
+  restore: () => import("./cli/restore.ts").then((m) => m.command),
+  diff: () => import("./cli/diff.ts").then((m) => m.command),
+  check: () => import("./cli/check.ts").then((m) => m.command),
 };
 
 export function version(): string {

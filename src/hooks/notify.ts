@@ -4,7 +4,7 @@
 // fixed. The script finds the user's session bus, becomes the user (directly, sudo -n, or runuser as root),
 // and runs notify-send with DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR set: under sudo, notify-send has
 // neither, finds no bus, and nothing reaches the desktop (the blog script's `sudo -u USER notify-send`).
-import type { HookContext, NotifyHook } from "../job/types.ts";
+import type { HookContext, NotifyHook } from "../config/types.ts";
 import { shellQuote } from "../process/shellWords.ts";
 
 /** The script's exit status for "delivered to nobody, on purpose" (EX_TEMPFAIL); its stdout says why. */

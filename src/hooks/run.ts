@@ -1,11 +1,11 @@
 // Run a pre/after/fail hook: a shell string, an argv array, an async function, remote() over SSH, or notify().
 // Each has a timeout; command hooks get the run's facts as LINKBACK_* variables.
 import { loadExeca } from "../process/execa.ts";
-import type { Hook, HookContext, Job, NotifyHook, RemoteHook } from "../job/types.ts";
-import { describeSource, sourceHost } from "../job/source.ts";
+import type { Hook, HookContext, Job, NotifyHook, RemoteHook } from "../config/types.ts";
+import { describeSource, sourceHost } from "../config/source.ts";
 import { describeNotify, notifyMessage, notifyScript, skippedBecause } from "./notify.ts";
 import { quoteArgv } from "../process/shellWords.ts";
-import { sshArgv } from "../job/ssh.ts";
+import { sshArgv } from "../config/ssh.ts";
 import { messageOf } from "../errors.ts";
 
 /** Seconds a hook may run when the job does not say. */

@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { LockedError } from "../errors.ts";
 import { isProcessRunning, startTicks } from "./process.ts";
-import { lockName } from "../snapshot/name.ts";
+import { lockName } from "../store/names.ts";
 
 export interface LockOwner {
   pid: number;

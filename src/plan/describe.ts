@@ -1,5 +1,5 @@
 // The plan as text: what `run --dry-run` and `check` print.
-import type { Hook } from "../job/types.ts";
+import type { Hook } from "../config/types.ts";
 import { describeHook } from "../hooks/run.ts";
 import type { Plan } from "./plan.ts";
 import { quoteArgv } from "../process/shellWords.ts";

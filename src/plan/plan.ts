@@ -1,10 +1,10 @@
 // The pure core: (job, inventory, now) → the plan of a run. `run --dry-run` prints it; `run` executes it.
 import { join } from "node:path";
-import type { Job } from "../job/types.ts";
-import { type Inventory, type Snapshot, byDay } from "../snapshot/inventory.ts";
-import { dayOf, parseSnapshotStamp, resumeName, snapshotNameAt, stagingName } from "../snapshot/name.ts";
-import { isCopySource } from "../job/source.ts";
-import { isTimed } from "../schedule/cycle.ts";
+import type { Job } from "../config/types.ts";
+import { type Inventory, type Snapshot, byDay } from "../store/inventory.ts";
+import { dayOf, parseSnapshotStamp, resumeName, snapshotNameAt, stagingName } from "../store/names.ts";
+import { isCopySource } from "../config/source.ts";
+import { isTimed } from "../time/cycle.ts";
 import { type RetentionDecision, applyRetention, policyOf } from "../retention/policy.ts";
 import { MAX_LINK_DEST, rsyncArgv } from "../rsync/args.ts";
 

@@ -7,10 +7,10 @@
 import { getISOWeek } from "date-fns/getISOWeek";
 import { getISOWeekYear } from "date-fns/getISOWeekYear";
 import { parseISO } from "date-fns/parseISO";
-import type { KeepRules } from "../job/types.ts";
-import type { Snapshot } from "../snapshot/inventory.ts";
+import type { KeepRules } from "../config/types.ts";
+import type { Snapshot } from "../store/inventory.ts";
 import { snapshotInstant } from "../schedule/schedule.ts";
-import { dayIn, daysBetween, wallClock } from "../schedule/zone.ts";
+import { dayIn, daysBetween, wallClock } from "../time/zone.ts";
 
 export interface RetentionPolicy {
   keep?: KeepRules | undefined;

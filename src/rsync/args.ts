@@ -1,7 +1,7 @@
 // The one rsync command line of a backup, built as an argv array (never a shell string).
-import type { Job } from "../job/types.ts";
-import { isRemoteSource, rsyncSource } from "../job/source.ts";
-import { rshString, sshArgv } from "../job/ssh.ts";
+import type { Job } from "../config/types.ts";
+import { isRemoteSource, rsyncSource } from "../config/source.ts";
+import { rshString, sshArgv } from "../config/ssh.ts";
 
 /** rsync refuses more than 20 `--link-dest` (MAX_BASIS_DIRS in rsync.h). */
 export const MAX_LINK_DEST = 20;

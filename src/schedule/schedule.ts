@@ -1,8 +1,8 @@
 // The pure core of unattended operation: (a job's cycle, its snapshots, what happened last, now) → its
 // state, whether it is due, when, and whether it is overdue. `due` acts on it; the status files show it.
-import type { Snapshot } from "../snapshot/inventory.ts";
-import { addDaysTo, dayIn, daysBetween, startOfDayIn } from "./zone.ts";
-import { type Cycle, cycleDays, cycleMs, formatDuration, isTimed } from "./cycle.ts";
+import type { Snapshot } from "../store/inventory.ts";
+import { addDaysTo, dayIn, daysBetween, startOfDayIn } from "../time/zone.ts";
+import { type Cycle, cycleDays, cycleMs, formatDuration, isTimed } from "../time/cycle.ts";
 
 /** What the status shows for a job. */
 export type JobState = "ok" | "running" | "failed" | "offline" | "overdue" | "disabled";

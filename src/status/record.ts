@@ -4,9 +4,9 @@
 // without loading every job file.
 import { mkdir, readFile, readdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Cycle } from "../schedule/cycle.ts";
+import type { Cycle } from "../time/cycle.ts";
 import type { Attempt } from "../schedule/schedule.ts";
-import type { Snapshot } from "../snapshot/inventory.ts";
+import type { Snapshot } from "../store/inventory.ts";
 import { writeFileAtomic } from "./atomicFile.ts";
 import { withMutex } from "./mutex.ts";
 

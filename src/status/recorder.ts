@@ -2,11 +2,11 @@
 // overdue alarm given. Each is a record update followed by new status files. A status directory that cannot
 // be written is reported and never fails a backup.
 import { messageOf } from "../errors.ts";
-import type { Job } from "../job/types.ts";
+import type { Job } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
-import type { JobOutcome } from "../run/execute.ts";
+import type { JobOutcome } from "../backup/execute.ts";
 import type { AttemptResult } from "../schedule/schedule.ts";
-import { readInventory } from "../snapshot/store.ts";
+import { readInventory } from "../store/store.ts";
 import { publishStatus } from "./publish.ts";
 import { type JobRecord, type JobView, readRecord, updateRecord } from "./record.ts";
 import { brokenView, viewOf } from "./view.ts";

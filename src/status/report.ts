@@ -1,6 +1,6 @@
 // The status of every job at one moment, as data (status.json is exactly this). Pure: records, which jobs are
 // running, the backup filesystems and now go in; the text and HTML pages are rendered from what comes out.
-import { DAILY, threeTimes } from "../schedule/cycle.ts";
+import { DAILY, threeTimes } from "../time/cycle.ts";
 import { type JobState, type Schedule, ageText, dueOrder, scheduleJob } from "../schedule/schedule.ts";
 import type { JobRecord, LastAttempt, LastSuccess } from "./record.ts";
 

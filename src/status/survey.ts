@@ -1,10 +1,10 @@
 // Look at every job of a jobs directory: load its file, read its snapshots, refresh its record. What `due`
 // decides from and what `status` shows.
 import { LinkbackError, messageOf } from "../errors.ts";
-import type { JobFile } from "../job/load.ts";
-import { loadJob } from "../job/load.ts";
-import { checkSshFiles } from "../job/preflight.ts";
-import type { Job } from "../job/types.ts";
+import type { JobFile } from "../config/load.ts";
+import { loadJob } from "../config/load.ts";
+import { checkSshFiles } from "../backup/preflight.ts";
+import type { Job } from "../config/types.ts";
 import { isHeldBy } from "../lock/lock.ts";
 import type { Schedule } from "../schedule/schedule.ts";
 import { type JobRecord, readRecord } from "./record.ts";

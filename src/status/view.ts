@@ -1,7 +1,7 @@
 // A job as the status sees it: its settings and its newest snapshots, taken from the job file and the disk.
-import { describeSource } from "../job/source.ts";
-import type { Job } from "../job/types.ts";
-import type { Snapshot } from "../snapshot/inventory.ts";
+import { describeSource } from "../config/source.ts";
+import type { Job } from "../config/types.ts";
+import type { Snapshot } from "../store/inventory.ts";
 import { newestAndFuture } from "../schedule/schedule.ts";
 import type { JobView } from "./record.ts";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {
   dayOf, isCalendarDay, lockName, parseReplacedName, parseSnapshotName, parseSnapshotStamp, replacedName, resumeName, snapshotName, snapshotNameAt,
   stagingName, trashName, trashOrigin,
-} from "../../src/snapshot/name.ts";
+} from "../../src/store/names.ts";
 import { now } from "../../src/clock.ts";
 
 /** Run `body` with another TZ, then go back to Berlin. */

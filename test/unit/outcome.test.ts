@@ -3,16 +3,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
-import { formatBytes, summaryLine, worstExitCode } from "../../src/run/outcome.ts";
-import { DAILY, threeTimes } from "../../src/schedule/cycle.ts";
-import type { JobOutcome } from "../../src/run/execute.ts";
+import { formatBytes, summaryLine, worstExitCode } from "../../src/backup/outcome.ts";
+import { DAILY, threeTimes } from "../../src/time/cycle.ts";
+import type { JobOutcome } from "../../src/backup/execute.ts";
 import { ExitCode } from "../../src/errors.ts";
 import { isSuccess, rsyncMeaning } from "../../src/rsync/exitCodes.ts";
 import { parseStats, type RsyncOutcome } from "../../src/rsync/run.ts";
 import { formatLine } from "../../src/log/logger.ts";
 import { describeHook, hookEnvironment } from "../../src/hooks/run.ts";
-import { notify, remote } from "../../src/job/define.ts";
-import type { HookContext, Job } from "../../src/job/types.ts";
+import { notify, remote } from "../../src/config/define.ts";
+import type { HookContext, Job } from "../../src/config/types.ts";
 
 function outcome(exitCode: number, overrides: Partial<JobOutcome> = {}): JobOutcome {
   const status = exitCode === 0 ? "ok" : exitCode === 4 ? "locked" : exitCode === 3 ? "config" : exitCode >= 128 ? "interrupted" : "failed";

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { isAbsolute } from "node:path";
 import { planRun, type Plan } from "../../src/plan/plan.ts";
 import { MAX_LINK_DEST, rsyncArgv } from "../../src/rsync/args.ts";
-import { splitCommandLine, sshArgv } from "../../src/job/ssh.ts";
-import { DAILY, threeTimes } from "../../src/schedule/cycle.ts";
-import type { Job } from "../../src/job/types.ts";
-import type { Inventory, Snapshot } from "../../src/snapshot/inventory.ts";
+import { splitCommandLine, sshArgv } from "../../src/config/ssh.ts";
+import { DAILY, threeTimes } from "../../src/time/cycle.ts";
+import type { Job } from "../../src/config/types.ts";
+import type { Inventory, Snapshot } from "../../src/store/inventory.ts";
 
 const BACKUP = "/mnt/backups";
 const NOW = new Date(2026, 10, 22, 3, 0, 0); // 2026-11-22 03:00 local

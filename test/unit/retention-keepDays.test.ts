@@ -6,7 +6,7 @@ process.env.TZ = "Europe/Berlin"; // a DST zone: 2026-03-29 has 23 hours, 2026-1
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { applyRetention, type RetentionDecision } from "../../src/retention/policy.ts";
-import type { Snapshot } from "../../src/snapshot/inventory.ts";
+import type { Snapshot } from "../../src/store/inventory.ts";
 import { prng } from "../helpers/prng.ts";
 
 /** The keepDays rule alone (minKeep 0: nothing else keeps a snapshot), on `today` at noon. */

@@ -6,10 +6,10 @@ process.env.TZ = "Europe/Berlin";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PERIODS, applyRetention, periodOf, type RetentionDecision, type RetentionPolicy } from "../../src/retention/policy.ts";
-import type { Snapshot } from "../../src/snapshot/inventory.ts";
+import type { Snapshot } from "../../src/store/inventory.ts";
 import { prng } from "../helpers/prng.ts";
-import { parseSnapshotStamp } from "../../src/snapshot/name.ts";
-import type { KeepRules } from "../../src/job/types.ts";
+import { parseSnapshotStamp } from "../../src/store/names.ts";
+import type { KeepRules } from "../../src/config/types.ts";
 import { snapshotInstant } from "../../src/schedule/schedule.ts";
 
 const snap = (name: string, timeZone?: string): Snapshot => ({ name, ...parseSnapshotStamp("laptop", name, timeZone)! });

@@ -4,7 +4,7 @@ process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseCycle, type Cycle } from "../../src/schedule/cycle.ts";
+import { parseCycle, type Cycle } from "../../src/time/cycle.ts";
 import { buildReport, STATUS_VERSION, type StatusReport } from "../../src/status/report.ts";
 import type { JobRecord } from "../../src/status/record.ts";
 import { renderText } from "../../src/status/text.ts";

@@ -1,0 +1,110 @@
+// `linkback list <job>`: every snapshot of a job, with its date, its state, and the rule that keeps it (or
+// "would be pruned"); with --size, what deleting each would free and its apparent size. Changes nothing.
+import { ExitCode, UsageError } from "../errors.ts";
+import { now as clock } from "../clock.ts";
+import { loadJob } from "../config/load.ts";
+import { checkBackupDir } from "../backup/preflight.ts";
+import { jobsDir } from "../paths.ts";
+import { applyRetention, describePolicy, policyOf } from "../retention/policy.ts";
+import { formatBytes } from "../backup/outcome.ts";
+import { type SnapshotSize, snapshotSizes } from "../store/sizes.ts";
+import { readInventory } from "../store/store.ts";
+import { resumeName, stagingName } from "../store/names.ts";
+import { localTime } from "../status/text.ts";
+import { parseCommand, type Command } from "./options.ts";
+import { selectJobs } from "./jobs.ts";
+
+export const LIST_HELP = `Usage: linkback list <job> [--size] [--json] [--jobs DIR]
+
+List a job's snapshots, oldest first: name, date, state (complete, or an interrupted attempt that the next
+run resumes from), and the retention rule that keeps each one — or "would be pruned" (what the next
+successful run or \`linkback prune\` deletes). Changes nothing.
+
+Options:
+  --size        also what deleting each snapshot would free (the disk space of the files only it holds,
+                counted as du does) and its apparent size; walks every file once
+  --json        the same as JSON
+  --jobs DIR    jobs directory (default: $LINKBACK_JOBS, else the jobs/ folder of this clone)
+  -h, --help    this help
+
+Exit status: 0 listed; 1 the backup directory cannot be read; 2 usage error; 3 the job file is invalid.`;
+
+export interface ListedSnapshot {
+  name: string;
+  day: string | null;
+  at: string | null;
+  state: "complete" | "interrupted";
+  keep: boolean;
+  rule: string | null;
+  reason: string;
+  uniqueBytes?: number;
+  apparentBytes?: number;
+}
+
+export async function listCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand("list", args, { size: { type: "boolean" }, json: { type: "boolean" } });
+  if (values.help === true) {
+    process.stdout.write(`${LIST_HELP}\n`);
+    return ExitCode.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`linkback list: name one job (see linkback list --help)`);
+  const [file] = await selectJobs("list", positionals, false, jobsDir(values.jobs));
+  const job = await loadJob(file!);
+  await checkBackupDir(job);
+  const now = clock();
+  const inventory = await readInventory(job.backupDir, job.prefix, job.timeZone);
+  const decisions = applyRetention(inventory.snapshots, policyOf(job), now);
+  const rows: ListedSnapshot[] = decisions.map((decision) => ({
+    name: decision.snapshot.name,
+    day: decision.snapshot.day,
+    at: decision.snapshot.at ?? null,
+    state: "complete",
+    keep: decision.action === "keep",
+    rule: decision.rule ?? null,
+    reason: decision.reason,
+  }));
+  const attempts: [string, string][] = [
+    [resumeName(job.prefix), "an earlier interrupted attempt: the first link target of the next run"],
+    [stagingName(job.prefix), "an interrupted attempt: the next run resumes from it"],
+  ];
+  for (const [name, reason] of attempts) {
+    if (name === stagingName(job.prefix) ? inventory.staging : inventory.previous) {
+      rows.push({ name, day: null, at: null, state: "interrupted", keep: true, rule: null, reason });
+    }
+  }
+  if (values.size === true) {
+    const sizes = await snapshotSizes(job.backupDir, rows.map((row) => row.name));
+    for (const row of rows) Object.assign(row, pick(sizes.get(row.name)));
+  }
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ job: job.name, backupDir: job.backupDir, policy: describePolicy(policyOf(job)), snapshots: rows }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  process.stdout.write(renderList(job.name, describePolicy(policyOf(job)), rows, values.size === true));
+  return ExitCode.ok;
+}
+
+function pick(size: SnapshotSize | undefined): Pick<ListedSnapshot, "uniqueBytes" | "apparentBytes"> {
+  return size === undefined ? {} : { uniqueBytes: size.uniqueBytes, apparentBytes: size.apparentBytes };
+}
+
+function renderList(job: string, policy: string, rows: ListedSnapshot[], sizes: boolean): string {
+  const header = ["SNAPSHOT", "DATE", "STATE", ...(sizes ? ["FREES", "SIZE"] : []), "RETENTION"];
+  const cells = rows.map((row) => [
+    row.name,
+    row.at !== null ? localTime(row.at) : (row.day ?? "-"),
+    row.state,
+    ...(sizes ? [formatBytes(row.uniqueBytes ?? 0), formatBytes(row.apparentBytes ?? 0)] : []),
+    row.state === "interrupted" ? row.reason : row.keep ? `kept: ${row.reason}` : `would be pruned: ${row.reason}`,
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column]!.length)));
+  const lines = [`${job}: ${rows.filter((row) => row.state === "complete").length} snapshot(s); retention: ${policy}`];
+  for (const row of [header, ...cells]) lines.push(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  "));
+  if (sizes) {
+    const pruned = rows.filter((row) => !row.keep).reduce((sum, row) => sum + (row.uniqueBytes ?? 0), 0);
+    lines.push(`pruning would free at least ${formatBytes(pruned)} (more where files are shared only among the pruned)`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export const command: Command = { help: LIST_HELP, run: listCommand };

@@ -1,0 +1,53 @@
+// The backup disk: `mount: "/mnt/usb"` mounts it (by its /etc/fstab entry) when it is not mounted, and
+// unmounts it afterwards only if linkback mounted it; `requireMount: true` refuses a backupDir that is on the
+// root filesystem (the empty mount point of a disk that is not there). Either way, nothing is written into
+// an empty mount point.
+import { readFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { loadExeca } from "../process/execa.ts";
+import { messageOf } from "../errors.ts";
+import type { Job } from "../config/types.ts";
+
+export type DiskState = { ready: true; mountedByUs: boolean } | { ready: false; reason: string };
+
+/** True when `path` is a mount point now (listed in /proc/self/mounts, or on another device than its parent). */
+export async function isMountPoint(path: string): Promise<boolean> {
+  try {
+    const mounts = readFileSync("/proc/self/mounts", "utf8")
+      .split("\n")
+      .map((line) => (line.split(" ")[1] ?? "").replaceAll(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
+    return mounts.includes(path);
+  } catch {
+    const [self, parent] = await Promise.all([stat(path), stat(`${path}/..`)]).catch(() => [undefined, undefined]);
+    return self !== undefined && parent !== undefined && self.dev !== parent.dev;
+  }
+}
+
+/** Make the job's backup disk ready: mount it if the job says where and it is not mounted; check requireMount. */
+export async function attachDisk(job: Job): Promise<DiskState> {
+  if (job.mount !== undefined) {
+    if (await isMountPoint(job.mount)) return { ready: true, mountedByUs: false };
+    const execa = await loadExeca();
+    const result = await execa("mount", [job.mount], { reject: false, stdin: "ignore", timeout: 120_000 });
+    if (await isMountPoint(job.mount)) return { ready: true, mountedByUs: true };
+    const said = `${String(result.stderr)}\n${result.originalMessage ?? ""}`.split("\n").map((line) => line.trim()).filter((line) => line !== "").at(-1);
+    return { ready: false, reason: `the backup disk is not mounted at ${job.mount}, and \`mount ${job.mount}\` did not mount it${said === undefined ? "" : ` (${said})`}` };
+  }
+  if (job.requireMount === true) {
+    try {
+      const [dir, root] = await Promise.all([stat(job.backupDir), stat("/")]);
+      if (dir.dev === root.dev) return { ready: false, reason: `backupDir ${job.backupDir} is on the root filesystem — is the backup disk mounted? (requireMount: true)` };
+    } catch (error) {
+      return { ready: false, reason: `backupDir ${job.backupDir}: ${messageOf(error)} — is the backup disk mounted? (requireMount: true)` };
+    }
+  }
+  return { ready: true, mountedByUs: false };
+}
+
+/** Unmount what attachDisk mounted. Returns a problem to log, if any (a busy disk stays mounted). */
+export async function detachDisk(job: Job, state: DiskState): Promise<string | undefined> {
+  if (!state.ready || !state.mountedByUs || job.mount === undefined) return undefined;
+  const execa = await loadExeca();
+  const result = await execa("umount", [job.mount], { reject: false, stdin: "ignore", timeout: 120_000 });
+  return result.exitCode === 0 ? undefined : `could not unmount ${job.mount}: ${String(result.stderr).trim() || result.shortMessage}`;
+}
