@@ -1,31 +1,20 @@
-// `run --dry-run`: print the plan and let rsync show what it would transfer. Takes no lock, renames,
-// deletes and runs no hook, writes no log file.
-import { ExitCode } from "../errors.ts";
-import type { Job } from "../config/types.ts";
-import type { Logger } from "../log/logger.ts";
-import { describePlan } from "../plan/describe.ts";
-import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
-import { runRsync } from "../rsync/run.ts";
-import { currentPlan } from "./facts.ts";
-import type { JobOutcome } from "./execute.ts";
+// `run --dry-run`'s second half: rsync --dry-run of the plan's transfer, to show what it would copy. Nothing
+// is renamed first, so it links against a failed attempt where it lies, and writes nowhere (a staging name
+// that never exists).
+import type { Plan } from "../plan/plan.ts";
+import type { Resume, Rsync } from "../plan/steps.ts";
+import { rsyncArgv } from "../rsync/args.ts";
+import { type RsyncOutcome, runRsync } from "../rsync/run.ts";
 
-export async function dryRunJob(job: Job, context: { now: Date; logger: Logger }): Promise<JobOutcome> {
-  const started = Date.now();
-  const plan = await currentPlan(job, context.now, { dryRun: true });
-  process.stdout.write(describePlan(plan));
-  process.stdout.write("--- rsync --dry-run output ---\n");
-  const rsync = await runRsync(plan.rsyncArgv, { logFile: undefined, cancelSignal: undefined });
-  const ok = isSuccess(rsync.exitCode);
-  const message = `rsync --dry-run exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`;
-  if (ok) context.logger.info({ job: job.name }, message);
-  else context.logger.error({ job: job.name }, message);
-  return {
-    job: job.name,
-    status: ok ? "ok" : "failed",
-    exitCode: ok ? ExitCode.ok : ExitCode.failed,
-    ...(ok ? {} : { message }),
-    pruned: [],
-    durationMs: Date.now() - started,
-    rsync,
-  };
+/** The argv rsync --dry-run gets for the plan's transfer. */
+export function dryRunArgv(plan: Plan): string[] {
+  const resume = plan.steps.find((step): step is Resume => step.kind === "resume");
+  const linkDests = plan.linkDests.map((dir) => (dir === resume?.to ? resume.from : dir));
+  return rsyncArgv(plan.job, { source: plan.source, linkDests, destination: `${plan.stagingPath}.dry-run`, dryRun: true });
+}
+
+/** rsync --dry-run with its output on our stdout/stderr; undefined when the plan has no transfer (it refuses). */
+export async function dryRunTransfer(plan: Plan): Promise<RsyncOutcome | undefined> {
+  if (!plan.steps.some((step): step is Rsync => step.kind === "rsync")) return undefined;
+  return runRsync(dryRunArgv(plan), { logFile: undefined, cancelSignal: undefined });
 }

@@ -1,6 +1,28 @@
-// Many job outcomes → one exit status and readable summary lines.
+// How a job's run ended, for the status, the exit code and the summary line; and many outcomes → one exit
+// status.
+import { formatBytes } from "../bytes.ts";
 import { ExitCode } from "../errors.ts";
-import type { JobOutcome } from "./execute.ts";
+import type { StepKind } from "../plan/steps.ts";
+import type { RsyncOutcome } from "../rsync/run.ts";
+import type { Snapshot } from "../store/inventory.ts";
+
+export type JobStatus = "ok" | "failed" | "locked" | "config" | "interrupted" | "offline";
+
+export interface JobOutcome {
+  job: string;
+  status: JobStatus;
+  exitCode: number;
+  /** The one line that says why, when not ok. */
+  message?: string;
+  snapshot?: string;
+  pruned: string[];
+  durationMs: number;
+  rsync?: RsyncOutcome;
+  /** The plan's steps that were carried out, in order (the fail hook included when it ran). */
+  steps?: StepKind[];
+  /** The job's complete snapshots after the run, oldest first, when the run knows them (the status needs no second look). */
+  snapshots?: Snapshot[];
+}
 
 /** Precedence: interrupted, then failed, then invalid config, then locked; 0 only if every job is ok. */
 export function worstExitCode(outcomes: readonly JobOutcome[]): number {
@@ -20,15 +42,4 @@ export function summaryLine(outcome: JobOutcome): string {
   parts.push(`${(outcome.durationMs / 1000).toFixed(1)} s`);
   if (outcome.pruned.length > 0) parts.push(`pruned ${outcome.pruned.length}`);
   return `ok — ${parts.join(", ")}`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 999.95 && unit < units.length - 1) { // 999,999 B is "1.0 MB", not "1000.0 kB"
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

@@ -1,34 +1,34 @@
-// `prune`'s work for one job: apply its retention without a backup — under the job's lock, doomed snapshots
-// leave the namespace (one rename each); after the lock, their trees are deleted.
+// `prune`'s work for one job: its plan (recovery of an interrupted replacement, retention with nothing added,
+// the trash) carried out with the run's own step effects — under the job's lock, doomed snapshots leave the
+// namespace (one rename each); after the lock, their trees are deleted.
+import { performance } from "node:perf_hooks";
 import { ExitCode, LockedError, messageOf } from "../errors.ts";
-import { checkBackupDir } from "./preflight.ts";
 import type { Job } from "../config/types.ts";
 import { acquireLock } from "../lock/lock.ts";
-import type { Logger } from "../log/logger.ts";
-import { applyRetention, policyOf } from "../retention/policy.ts";
-import { readInventory } from "../store/store.ts";
-import type { JobOutcome } from "./execute.ts";
-import { emptyTrash, trashDoomed } from "./trash.ts";
+import { planPrune } from "../plan/plan.ts";
+import type { Step } from "../plan/steps.ts";
+import type { Execution } from "./execution.ts";
+import { gatherFacts } from "./facts.ts";
+import type { JobOutcome } from "./outcome.ts";
+import { performStep } from "./perform.ts";
+import { checkBackupDir } from "./preflight.ts";
+import type { Session } from "./session.ts";
 
-export async function pruneJob(job: Job, context: { logger: Logger; now: Date; signal: AbortSignal; dryRun: boolean }): Promise<JobOutcome> {
-  const log = context.logger.child({ job: job.name });
-  const started = Date.now();
+/** The steps `prune` would carry out now (nothing locked, nothing changed). */
+export async function prunePlan(job: Job, now: Date): Promise<Step[]> {
+  await checkBackupDir(job);
+  return planPrune(job, await gatherFacts(job), now);
+}
+
+export async function pruneJob(job: Job, session: Session, now: Date): Promise<JobOutcome> {
+  const log = session.logger.child({ job: job.name });
+  const started = performance.now();
   const outcome = (status: JobOutcome["status"], exitCode: number, extra: Partial<JobOutcome> = {}): JobOutcome => ({
-    job: job.name, status, exitCode, pruned: [], durationMs: Date.now() - started, ...extra,
+    job: job.name, status, exitCode, pruned: [], durationMs: performance.now() - started, ...extra,
   });
-  try {
-    await checkBackupDir(job);
-  } catch (error) {
-    log.error(messageOf(error));
-    return outcome("failed", ExitCode.failed, { message: messageOf(error) });
-  }
-  if (context.dryRun) {
-    const decisions = applyRetention((await readInventory(job.backupDir, job.prefix, job.timeZone)).snapshots, policyOf(job), context.now);
-    for (const d of decisions) process.stdout.write(`${job.name}: ${d.action === "keep" ? "keep  " : "delete"} ${d.snapshot.name}: ${d.reason}\n`);
-    return outcome("ok", ExitCode.ok, { pruned: decisions.filter((d) => d.action === "delete").map((d) => d.snapshot.name) });
-  }
   let lock;
   try {
+    await checkBackupDir(job);
     lock = await acquireLock(job.backupDir, job.prefix, job.name);
   } catch (error) {
     const message = messageOf(error);
@@ -39,14 +39,26 @@ export async function pruneJob(job: Job, context: { logger: Logger; now: Date; s
     log.error(message);
     return outcome("failed", ExitCode.failed, { message });
   }
-  let result: { pruned: string[]; trashed: string[] };
+  let run: Execution;
+  let steps: Step[];
   try {
-    const decisions = applyRetention((await readInventory(job.backupDir, job.prefix, job.timeZone)).snapshots, policyOf(job), context.now);
-    result = await trashDoomed(decisions, job.backupDir, context.now, log, context.signal);
+    steps = planPrune(job, await gatherFacts(job), now);
+    run = { job, session, log, now, lock, started, snapshot: "", rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [] };
+    for (const step of steps.filter((s) => s.kind !== "empty-trash")) {
+      await performStep(step, run);
+      run.done.push(step.kind);
+    }
+  } catch (error) {
+    log.error(messageOf(error));
+    return outcome("failed", ExitCode.failed, { message: messageOf(error) });
   } finally {
     await lock.release();
   }
-  if (!context.signal.aborted) await emptyTrash(job, result.trashed, log);
-  if (context.signal.aborted) return outcome("interrupted", ExitCode.sigterm, { pruned: result.pruned, message: "interrupted by a signal while pruning" });
-  return outcome("ok", ExitCode.ok, { pruned: result.pruned });
+  const emptyTrash = steps.find((step) => step.kind === "empty-trash");
+  if (!session.signal.aborted && emptyTrash !== undefined) {
+    await performStep(emptyTrash, run);
+    run.done.push("empty-trash");
+  }
+  if (session.signal.aborted) return outcome("interrupted", ExitCode.sigterm, { pruned: run.pruned, message: "interrupted by a signal while pruning", steps: run.done });
+  return outcome("ok", ExitCode.ok, { pruned: run.pruned, steps: run.done });
 }

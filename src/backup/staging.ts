@@ -1,84 +1,75 @@
-// The steps around rsync that touch the backup directory: put a failed attempt aside as the resume base,
-// rename a finished staging directory into place, and recover from a crash between two renames.
+// The steps that rename and create trees in the backup directory: recovery from an interrupted same-day
+// replacement, the staging directory and the resume base, publishing, and what publishing made unnecessary.
+// Each is one rename (or mkdir/rmdir): nothing that exists as a snapshot is ever written into.
 import { mkdir, rename, rmdir } from "node:fs/promises";
-import { basename, join } from "node:path";
-import type { Logger } from "../log/logger.ts";
-import type { Plan } from "../plan/plan.ts";
-import type { Inventory } from "../store/inventory.ts";
-import { parseReplacedName, replacedName } from "../store/names.ts";
-import { deleteTree, isRealDirectory, moveToTrash } from "../store/store.ts";
-import { LinkbackError } from "../errors.ts";
+import { basename } from "node:path";
+import { messageOf } from "../errors.ts";
+import type { CleanUp, ClearEmptyStaging, DiscardAttempt, DiscardReplaced, MakeStaging, Publish, RestoreReplaced, Resume } from "../plan/steps.ts";
+import { moveToTrash } from "../store/trash.ts";
+import { isRealDirectory } from "../store/tree.ts";
+import { type Execution, OK, type StepResult, failed } from "./execution.ts";
 
-/**
- * A `PREFIX-DAY.replaced` tree means a same-day replacement stopped between its renames: if the day's
- * snapshot is missing, the set-aside tree is put back (the new one is still in staging and will be resumed
- * from); if both exist, the set-aside one is trashed. Returns true if anything changed.
- */
-export async function recoverInterruptedReplace(inventory: Inventory, prefix: string, now: Date, log: Logger): Promise<boolean> {
-  for (const name of inventory.replaced) {
-    const snapshot = parseReplacedName(prefix, name)!;
-    if (inventory.snapshots.some((s) => s.name === snapshot)) {
-      log.info(`deleting ${name}: it was replaced by ${snapshot} in an interrupted run`);
-      await deleteTree(await moveToTrash(inventory.backupDir, name, now));
-    } else {
-      await rename(join(inventory.backupDir, name), join(inventory.backupDir, snapshot));
-      log.warn(`restored ${snapshot} from ${name}: a run was interrupted while replacing it`);
-    }
+export async function restoreReplaced(step: RestoreReplaced, run: Execution): Promise<StepResult> {
+  await rename(step.from, step.to);
+  run.log.warn(`restored ${basename(step.to)} from ${basename(step.from)}: a run was interrupted while replacing it`);
+  return OK;
+}
+
+/** Into the trash (deleted after the lock): a set-aside snapshot, or an older failed attempt. */
+export async function toTrash(step: DiscardReplaced | DiscardAttempt, run: Execution): Promise<StepResult> {
+  const trashed = await moveToTrash(run.job.backupDir, basename(step.path), run.now);
+  run.trashed.push(trashed);
+  run.log.info({ trash: trashed }, `deleting ${basename(step.path)}: ${step.why}`);
+  return OK;
+}
+
+export async function clearEmptyStaging(step: ClearEmptyStaging): Promise<StepResult> {
+  await rmdir(step.path);
+  return OK;
+}
+
+export async function resume(step: Resume, run: Execution): Promise<StepResult> {
+  await rename(step.from, step.to);
+  run.log.info({ from: step.to }, "resuming: the previous failed attempt is the first link target");
+  return OK;
+}
+
+export async function makeStaging(step: MakeStaging): Promise<StepResult> {
+  for (const dir of step.linkDests) {
+    // A missing --link-dest is only a warning to rsync: the result would silently be a full copy.
+    if (!(await isRealDirectory(dir))) return failed(`link target ${dir} vanished while the lock was held`);
   }
-  return inventory.replaced.length > 0;
+  await mkdir(step.path);
+  return OK;
 }
 
 /**
- * A failed attempt becomes the resume base, and rsync gets a fresh, empty staging directory. If the attempt
- * fails before rsync writes anything, the empty staging is simply removed next time and the resume base kept.
+ * The one critical step: staging takes the snapshot's name. A same-day snapshot is first renamed aside
+ * (`PREFIX-DAY.replaced`), so a crash in between loses nothing: the next run's plan puts it back.
  */
-export async function prepareStaging(plan: Plan, now: Date, log: Logger): Promise<void> {
-  const backupDir = plan.job.backupDir;
-  if (plan.clearEmptyStaging) await rmdir(plan.stagingPath); // an attempt that wrote nothing: keep .prev
-  if (plan.discard !== undefined) {
-    const trashed = await moveToTrash(backupDir, basename(plan.discard), now);
-    log.info({ trash: trashed }, "discarding an older failed attempt");
-    await deleteTree(trashed);
+export async function publish(step: Publish, run: Execution): Promise<StepResult> {
+  try {
+    if (step.setAside !== undefined) await rename(step.to, step.setAside);
+    await rename(step.from, step.to);
+  } catch (error) {
+    const replacing = step.replaces === undefined ? "" : `, setting today's earlier ${step.replaces} aside`;
+    return failed(`job ${run.job.name}: rsync succeeded but the snapshot could not be put in place (${step.from} → ${basename(step.to)}${replacing}): ${messageOf(error)}; staging kept`);
   }
-  if (plan.resume !== undefined) {
-    await rename(plan.resume.from, plan.resume.to);
-    log.info({ from: plan.resume.to }, "resuming: the previous failed attempt is the first link target");
-  }
-  for (const dir of plan.linkDests) {
-    if (!(await isRealDirectory(dir))) throw new LinkbackError(`link target ${dir} vanished while the lock was held`);
-  }
-  await mkdir(plan.stagingPath);
+  run.published = true;
+  run.log.info({ snapshot: step.to, ...run.rsync?.stats }, `backup finished: ${basename(step.to)}`);
+  return OK;
 }
 
-/**
- * The one critical step: staging takes the snapshot's name. A same-day snapshot is first renamed to
- * `PREFIX-DAY.replaced` beside it (so a crash in between loses nothing: see recoverInterruptedReplace).
- */
-export async function publish(plan: Plan): Promise<void> {
-  const backupDir = plan.job.backupDir;
-  if (plan.replaces !== undefined) await rename(plan.snapshotPath, join(backupDir, replacedName(plan.replaces)));
-  await rename(plan.stagingPath, plan.snapshotPath);
-}
-
-/**
- * After publishing: move the replaced tree and the resume base to the trash (deleted after the lock is
- * released). Returns their trash paths. Failures are logged, never fatal.
- */
-export async function cleanUpAfterPublish(plan: Plan, now: Date, log: Logger): Promise<string[]> {
-  const trashed: string[] = [];
-  const backupDir = plan.job.backupDir;
-  const leftovers = [
-    ...(plan.replaces === undefined ? [] : [{ name: replacedName(plan.replaces), why: `replaced today's earlier snapshot ${plan.replaces}` }]),
-    ...(plan.resumeBase === undefined ? [] : [{ name: basename(plan.resumeBase), why: "the resumed failed attempt is no longer needed" }]),
-  ];
-  for (const { name, why } of leftovers) {
-    if (!(await isRealDirectory(join(backupDir, name)))) continue;
+/** Failures here are logged and never fatal: the snapshot is in place; the next run tries again. */
+export async function cleanUp(step: CleanUp, run: Execution): Promise<StepResult> {
+  for (const { path, why } of step.paths) {
+    if (!(await isRealDirectory(path))) continue;
     try {
-      log.info(`deleting ${name}: ${why}`);
-      trashed.push(await moveToTrash(backupDir, name, now));
+      run.log.info(`deleting ${basename(path)}: ${why}`);
+      run.trashed.push(await moveToTrash(run.job.backupDir, basename(path), run.now));
     } catch (error) {
-      log.error(`could not delete ${name} (it will be retried next run): ${(error as Error).message}`);
+      run.log.error(`could not delete ${basename(path)} (it will be retried next run): ${messageOf(error)}`);
     }
   }
-  return trashed;
+  return OK;
 }

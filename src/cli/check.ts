@@ -7,7 +7,7 @@ import { loadJob } from "../config/load.ts";
 import { checkSshFiles } from "../backup/preflight.ts";
 import { jobsDir } from "../paths.ts";
 import { quoteArgv } from "../process/shellWords.ts";
-import { currentPlan } from "../backup/facts.ts";
+import { planNow } from "../backup/facts.ts";
 import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
@@ -48,7 +48,9 @@ export async function checkCommand(args: string[]): Promise<number> {
       }
       owners.set(key, job.name);
       await checkSshFiles(job);
-      const plan = await currentPlan(job, now());
+      const plan = await planNow(job, now());
+      const refusal = plan.steps.find((step) => step.kind === "refuse");
+      if (refusal !== undefined) throw new LinkbackError(`job ${job.name}: ${refusal.why}`);
       process.stdout.write(`${job.name}: ok (${job.file})\n  ${quoteArgv(plan.rsyncArgv)}\n`);
     } catch (error) {
       if (!(error instanceof LinkbackError)) throw error;

@@ -6,7 +6,7 @@ import { checkBackupDir } from "../backup/preflight.ts";
 import { jobsDir } from "../paths.ts";
 import { compareTrees } from "../store/compare.ts";
 import { pickSnapshot } from "../store/select.ts";
-import { readInventory } from "../store/store.ts";
+import { readInventory } from "../store/read.ts";
 import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 

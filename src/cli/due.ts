@@ -8,7 +8,7 @@ import { discoverJobs } from "../config/load.ts";
 import { type Lock, acquireLockFile } from "../lock/lock.ts";
 import { jobsDir, logDir, statusDir } from "../paths.ts";
 import { dueJobs, runDue } from "../due/due.ts";
-import type { JobOutcome } from "../backup/execute.ts";
+import type { JobOutcome } from "../backup/outcome.ts";
 import { worstExitCode } from "../backup/outcome.ts";
 import { forgetRecords } from "../status/record.ts";
 import { StatusRecorder } from "../status/recorder.ts";
@@ -91,14 +91,8 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
     }
     await forgetRecords(status, dir, new Set(files.map((file) => file.name))).catch((error: unknown) => run.logger.warn(`cannot tidy ${status}: ${messageOf(error)}`));
     await recorder.publish(clock());
-    const outcomes: JobOutcome[] = await runDue(surveyed, {
-      logger: run.logger,
-      logDir: logDir(values["log-dir"]),
-      signal,
-      recorder,
-      parallel,
-      progress: !quiet,
-    });
+    const session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet && parallel === 1, quietWhenOffline: true };
+    const outcomes: JobOutcome[] = await runDue(surveyed, session, recorder, parallel);
     await recorder.publish(clock());
     // A job another `run` holds is simply not due this time; a broken job file is exit 3.
     const counted: JobOutcome[] = outcomes.filter((outcome) => outcome.status !== "locked" && outcome.status !== "offline");

@@ -3,12 +3,13 @@
 import { ExitCode, UsageError } from "../errors.ts";
 import { now as clock } from "../clock.ts";
 import { loadJob } from "../config/load.ts";
-import { checkBackupDir } from "../backup/preflight.ts";
 import { jobsDir } from "../paths.ts";
-import { applyRetention, describePolicy, policyOf } from "../retention/policy.ts";
-import { formatBytes } from "../backup/outcome.ts";
+import { gatherFacts } from "../backup/facts.ts";
+import { checkBackupDir } from "../backup/preflight.ts";
+import { planRun } from "../plan/plan.ts";
+import { describePolicy, policyOf } from "../retention/policy.ts";
+import { formatBytes } from "../bytes.ts";
 import { type SnapshotSize, snapshotSizes } from "../store/sizes.ts";
-import { readInventory } from "../store/store.ts";
 import { resumeName, stagingName } from "../store/names.ts";
 import { localTime } from "../status/text.ts";
 import { parseCommand, type Command } from "./options.ts";
@@ -17,8 +18,9 @@ import { selectJobs } from "./jobs.ts";
 export const LIST_HELP = `Usage: linkback list <job> [--size] [--json] [--jobs DIR]
 
 List a job's snapshots, oldest first: name, date, state (complete, or an interrupted attempt that the next
-run resumes from), and the retention rule that keeps each one — or "would be pruned" (what the next
-successful run or \`linkback prune\` deletes). Changes nothing.
+run resumes from), and the retention rule that keeps each one — or "pruned by the next run": what the
+next successful run deletes (a run now makes PREFIX-<today>, which takes its place in retention, so
+\`linkback prune\` alone may delete fewer). Changes nothing.
 
 Options:
   --size        also what deleting each snapshot would free (the disk space of the files only it holds,
@@ -50,10 +52,14 @@ export async function listCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`linkback list: name one job (see linkback list --help)`);
   const [file] = await selectJobs("list", positionals, false, jobsDir(values.jobs));
   const job = await loadJob(file!);
-  await checkBackupDir(job);
   const now = clock();
-  const inventory = await readInventory(job.backupDir, job.prefix, job.timeZone);
-  const decisions = applyRetention(inventory.snapshots, policyOf(job), now);
+  // What the next successful run leaves: the plan of a run now, whose snapshot takes its place in retention.
+  await checkBackupDir(job);
+  const facts = await gatherFacts(job);
+  const plan = planRun(job, facts, now);
+  const inventory = facts.inventory;
+  const existing = new Set(inventory.snapshots.map((s) => s.name));
+  const decisions = plan.retention.filter((d) => existing.has(d.snapshot.name));
   const rows: ListedSnapshot[] = decisions.map((decision) => ({
     name: decision.snapshot.name,
     day: decision.snapshot.day,
@@ -77,10 +83,10 @@ export async function listCommand(args: string[]): Promise<number> {
     for (const row of rows) Object.assign(row, pick(sizes.get(row.name)));
   }
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ job: job.name, backupDir: job.backupDir, policy: describePolicy(policyOf(job)), snapshots: rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ job: job.name, backupDir: job.backupDir, policy: describePolicy(policyOf(job)), nextSnapshot: plan.snapshot.name, snapshots: rows }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  process.stdout.write(renderList(job.name, describePolicy(policyOf(job)), rows, values.size === true));
+  process.stdout.write(renderList(job.name, describePolicy(policyOf(job)), plan.snapshot.name, rows, values.size === true));
   return ExitCode.ok;
 }
 
@@ -88,17 +94,20 @@ function pick(size: SnapshotSize | undefined): Pick<ListedSnapshot, "uniqueBytes
   return size === undefined ? {} : { uniqueBytes: size.uniqueBytes, apparentBytes: size.apparentBytes };
 }
 
-function renderList(job: string, policy: string, rows: ListedSnapshot[], sizes: boolean): string {
+function renderList(job: string, policy: string, next: string, rows: ListedSnapshot[], sizes: boolean): string {
   const header = ["SNAPSHOT", "DATE", "STATE", ...(sizes ? ["FREES", "SIZE"] : []), "RETENTION"];
   const cells = rows.map((row) => [
     row.name,
     row.at !== null ? localTime(row.at) : (row.day ?? "-"),
     row.state,
     ...(sizes ? [formatBytes(row.uniqueBytes ?? 0), formatBytes(row.apparentBytes ?? 0)] : []),
-    row.state === "interrupted" ? row.reason : row.keep ? `kept: ${row.reason}` : `would be pruned: ${row.reason}`,
+    row.state === "interrupted" ? row.reason : row.keep ? `kept: ${row.reason}` : `pruned by the next run: ${row.reason}`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column]!.length)));
-  const lines = [`${job}: ${rows.filter((row) => row.state === "complete").length} snapshot(s); retention: ${policy}`];
+  const lines = [
+    `${job}: ${rows.filter((row) => row.state === "complete").length} snapshot(s); retention: ${policy}`,
+    `(kept or pruned as the next successful run leaves them: a run now makes ${next}, which counts)`,
+  ];
   for (const row of [header, ...cells]) lines.push(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  "));
   if (sizes) {
     const pruned = rows.filter((row) => !row.keep).reduce((sum, row) => sum + (row.uniqueBytes ?? 0), 0);

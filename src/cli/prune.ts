@@ -1,11 +1,13 @@
 // `linkback prune`: apply each job's retention now, without a backup.
-import { ExitCode, LinkbackError, messageOf } from "../errors.ts";
+import { ConfigError, ExitCode, LinkbackError, messageOf } from "../errors.ts";
 import { now as clock } from "../clock.ts";
 import { loadJob } from "../config/load.ts";
 import { jobsDir } from "../paths.ts";
-import type { JobOutcome } from "../backup/execute.ts";
+import type { JobOutcome } from "../backup/outcome.ts";
 import { worstExitCode } from "../backup/outcome.ts";
-import { pruneJob } from "../backup/pruneJob.ts";
+import { pruneJob, prunePlan } from "../backup/pruneJob.ts";
+import { describeSteps } from "../plan/describe.ts";
+import type { Step } from "../plan/steps.ts";
 import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
@@ -36,27 +38,48 @@ export async function pruneCommand(args: string[], signal: AbortSignal): Promise
   }
   const files = await selectJobs("prune", positionals, values.all === true, jobsDir(values.jobs));
   const run = backupLog(values);
+  const dryRun = values["dry-run"] === true;
+  const session = { logger: run.logger, logDir: "", signal, progress: false, quietWhenOffline: false };
   const outcomes: JobOutcome[] = [];
   try {
     for (const file of files) {
       if (signal.aborted) break;
       try {
         const job = await loadJob(file);
-        const outcome = await pruneJob(job, { logger: run.logger, now: clock(), signal, dryRun: values["dry-run"] === true });
+        if (dryRun) {
+          process.stdout.write(pruneDryRun(job.name, await prunePlan(job, clock())));
+          continue;
+        }
+        const outcome = await pruneJob(job, session, clock());
         outcomes.push(outcome);
-        if (process.stdout.isTTY === true && values["dry-run"] !== true && outcome.status === "ok") {
+        if (process.stdout.isTTY === true && outcome.status === "ok") {
           process.stdout.write(`${job.name}: pruned ${outcome.pruned.length}${outcome.pruned.length > 0 ? ` (${outcome.pruned.join(", ")})` : ""}\n`);
         }
       } catch (error) {
         if (!(error instanceof LinkbackError)) throw error;
         run.logger.error({ job: file.name }, messageOf(error));
-        outcomes.push({ job: file.name, status: "config", exitCode: error.exitCode, message: messageOf(error), pruned: [], durationMs: 0 });
+        outcomes.push({ job: file.name, status: error instanceof ConfigError ? "config" : "failed", exitCode: error.exitCode, message: messageOf(error), pruned: [], durationMs: 0 });
       }
     }
   } finally {
     await run.close();
   }
   return worstExitCode(outcomes);
+}
+
+/** `laptop: delete laptop-2026-01-31: 40 day(s) old, kept by no rule (…)`, one line per decision and per other step. */
+function pruneDryRun(job: string, steps: readonly Step[]): string {
+  const lines: string[] = [];
+  for (const step of steps) {
+    if (step.kind === "prune") {
+      for (const d of step.decisions) lines.push(`${job}: ${d.action === "keep" ? "keep  " : "delete"} ${d.snapshot.name}: ${d.reason}`);
+    } else if (step.kind === "empty-trash") {
+      for (const path of step.leftovers) lines.push(`${job}: delete ${path}: left in the trash by a run that died`);
+    } else {
+      lines.push(...describeSteps([step], `${job}:`).map((line) => line.trim()));
+    }
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
 export const command: Command = { help: PRUNE_HELP, run: pruneCommand };

@@ -11,7 +11,7 @@ import { jobsDir } from "../paths.ts";
 import { quoteArgv, shellQuote } from "../process/shellWords.ts";
 import { rsyncMeaning } from "../rsync/exitCodes.ts";
 import { pickSnapshot } from "../store/select.ts";
-import { readInventory } from "../store/store.ts";
+import { readInventory } from "../store/read.ts";
 import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 

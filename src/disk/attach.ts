@@ -2,26 +2,13 @@
 // unmounts it afterwards only if linkback mounted it; `requireMount: true` refuses a backupDir that is on the
 // root filesystem (the empty mount point of a disk that is not there). Either way, nothing is written into
 // an empty mount point.
-import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { loadExeca } from "../process/execa.ts";
 import { messageOf } from "../errors.ts";
 import type { Job } from "../config/types.ts";
+import { isMountPoint } from "./mounts.ts";
 
 export type DiskState = { ready: true; mountedByUs: boolean } | { ready: false; reason: string };
-
-/** True when `path` is a mount point now (listed in /proc/self/mounts, or on another device than its parent). */
-export async function isMountPoint(path: string): Promise<boolean> {
-  try {
-    const mounts = readFileSync("/proc/self/mounts", "utf8")
-      .split("\n")
-      .map((line) => (line.split(" ")[1] ?? "").replaceAll(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
-    return mounts.includes(path);
-  } catch {
-    const [self, parent] = await Promise.all([stat(path), stat(`${path}/..`)]).catch(() => [undefined, undefined]);
-    return self !== undefined && parent !== undefined && self.dev !== parent.dev;
-  }
-}
 
 /** Make the job's backup disk ready: mount it if the job says where and it is not mounted; check requireMount. */
 export async function attachDisk(job: Job): Promise<DiskState> {
@@ -50,4 +37,16 @@ export async function detachDisk(job: Job, state: DiskState): Promise<string | u
   const execa = await loadExeca();
   const result = await execa("umount", [job.mount], { reject: false, stdin: "ignore", timeout: 120_000 });
   return result.exitCode === 0 ? undefined : `could not unmount ${job.mount}: ${String(result.stderr).trim() || result.shortMessage}`;
+}
+
+/** For a dry run: why the disk is not ready as it is (a run would mount it, or refuse), else undefined. Mounts nothing. */
+export async function diskWouldMount(job: Job): Promise<string | undefined> {
+  if (job.mount !== undefined && !(await isMountPoint(job.mount))) {
+    return `the backup disk is not mounted at ${job.mount}: a run mounts it first (mount ${job.mount}) and plans from what is on it; nothing more to show without it`;
+  }
+  if (job.mount === undefined && job.requireMount === true) {
+    const state = await attachDisk(job); // with requireMount only, attachDisk only looks
+    if (!state.ready) return `${state.reason}; a run would write nothing`;
+  }
+  return undefined;
 }

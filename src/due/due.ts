@@ -5,7 +5,7 @@ import { now as clock } from "../clock.ts";
 import { runHook } from "../hooks/run.ts";
 import { checkReachable } from "./reachable.ts";
 import type { Job } from "../config/types.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Session } from "../backup/session.ts";
 import { type Schedule, dueOrder } from "../schedule/schedule.ts";
 import { isTimed } from "../time/cycle.ts";
 import { snapshotNameAt } from "../store/names.ts";
@@ -13,20 +13,13 @@ import { readRecord } from "../status/record.ts";
 import type { StatusRecorder } from "../status/recorder.ts";
 import { type SurveyedJob, scheduleNow } from "../status/survey.ts";
 import { attemptJob } from "./attempt.ts";
-import type { JobOutcome } from "../backup/execute.ts";
-
-export interface DueContext {
-  logger: Logger;
-  logDir: string;
-  signal: AbortSignal;
-  recorder: StatusRecorder;
-  /** Jobs run at once (default 1). */
-  parallel: number;
-  /** Show rsync's progress on a terminal (only when one job runs at a time). */
-  progress: boolean;
-}
+import type { JobOutcome } from "../backup/outcome.ts";
 
 type Scheduled = { entry: SurveyedJob; schedule: Schedule };
+interface DueContext {
+  session: Session;
+  recorder: StatusRecorder;
+}
 
 /**
  * Every surveyed job with its schedule, in the order `due` runs them: most overdue first, except that a
@@ -55,13 +48,14 @@ export async function dueJobs(surveyed: readonly SurveyedJob[], now: Date): Prom
 }
 
 /** Run what is due. Returns the outcomes of the jobs that ran (offline jobs did not run). */
-export async function runDue(surveyed: readonly SurveyedJob[], context: DueContext): Promise<JobOutcome[]> {
-  const { recorder, signal } = context;
+export async function runDue(surveyed: readonly SurveyedJob[], session: Session, recorder: StatusRecorder, parallel: number): Promise<JobOutcome[]> {
+  const { signal } = session;
+  const context = { session, recorder };
   const scheduled = await dueJobs(surveyed, clock());
   // Jobs not run now cannot end their gap this time: the alarm, if any, goes off at once.
   for (const { entry, schedule } of scheduled) if (!schedule.due) await alarmIfOverdue(entry, schedule, context);
   const queue = scheduled.filter(({ entry, schedule }) => schedule.due && entry.job !== undefined).map(({ entry }) => entry);
-  context.logger.debug(queue.length === 0 ? "nothing is due" : `due, in this order: ${queue.map((entry) => entry.name).join(", ")}`);
+  session.logger.debug(queue.length === 0 ? "nothing is due" : `due, in this order: ${queue.map((entry) => entry.name).join(", ")}`);
   const outcomes: JobOutcome[] = [];
   const worker = async () => {
     for (let entry = queue.shift(); entry !== undefined && !signal.aborted; entry = queue.shift()) {
@@ -72,52 +66,44 @@ export async function runDue(surveyed: readonly SurveyedJob[], context: DueConte
       await alarmIfOverdue(updated, await scheduleNow(updated, clock()), context);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(context.parallel, queue.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));
   return outcomes;
 }
 
-async function runOne(job: Job, context: DueContext): Promise<JobOutcome | undefined> {
+async function runOne(job: Job, { session, recorder }: DueContext): Promise<JobOutcome | undefined> {
   const started = clock();
-  const reach = await checkReachable(job, context.signal);
-  if (context.signal.aborted) return undefined;
+  const reach = await checkReachable(job, session.signal);
+  if (session.signal.aborted) return undefined;
   if (!reach.online) {
-    context.logger.info({ job: job.name }, `offline: ${reach.reason}; trying again next time`);
-    await context.recorder.attempted(job, started, clock(), { offline: reach.reason });
-    await context.recorder.publish(clock());
+    session.logger.info({ job: job.name }, `offline: ${reach.reason}; trying again next time`);
+    await recorder.attempted(job, started, clock(), { offline: reach.reason });
+    await recorder.publish(clock());
     return undefined;
   }
-  return attemptJob(job, {
-    logger: context.logger,
-    now: started,
-    logDir: context.logDir,
-    signal: context.signal,
-    recorder: context.recorder,
-    progress: context.progress && context.parallel === 1,
-    quietWhenOffline: true,
-  });
+  return attemptJob(job, session, recorder, started);
 }
 
 /**
  * A job with no complete snapshot for `alertAfter` is overdue: say so as an error and run its fail hook —
  * once for each gap (the record remembers the newest snapshot the alarm was given for).
  */
-async function alarmIfOverdue(entry: SurveyedJob, schedule: Schedule, context: DueContext): Promise<void> {
+async function alarmIfOverdue(entry: SurveyedJob, schedule: Schedule, { session, recorder }: DueContext): Promise<void> {
   const job = entry.job;
-  if (job === undefined || !schedule.overdue || !job.enabled || context.signal.aborted) return;
+  if (job === undefined || !schedule.overdue || !job.enabled || session.signal.aborted) return;
   const newest = schedule.newest?.name ?? null;
   if (entry.record.overdueAlert !== undefined && entry.record.overdueAlert.newest === newest) return;
   const now = clock();
   const last = entry.record.lastAttempt;
   const lastWords = last !== undefined && last.result !== "ok" ? `; last attempt: ${last.error ?? last.result}` : "";
   const message = `job ${job.name} is overdue: ${newest === null ? "no complete snapshot yet" : `no complete snapshot since ${newest}`} (alertAfter ${job.alertCycle.text})${lastWords}`;
-  const log = context.logger.child({ job: job.name });
+  const log = session.logger.child({ job: job.name });
   log.error(message);
   if (job.hooks.fail !== undefined) {
     const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle), job.timeZone);
-    const result = await runHook(job.hooks.fail, job, { job: job.name, snapshot, status: "failed", error: message, durationMs: 0 }, context.signal);
+    const result = await runHook(job.hooks.fail, job, { job: job.name, snapshot, status: "failed", error: message, durationMs: 0 }, session.signal);
     if (!result.ok) log.warn({ phase: "fail" }, `fail hook failed: ${result.error}`);
     else if (result.skipped !== undefined) log.info({ phase: "fail" }, result.skipped);
   }
-  await context.recorder.alerted(job.name, newest ?? undefined, now);
-  await context.recorder.publish(now);
+  await recorder.alerted(job.name, newest ?? undefined, now);
+  await recorder.publish(now);
 }

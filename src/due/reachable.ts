@@ -6,7 +6,7 @@ import { loadExeca } from "../process/execa.ts";
 import type { Job } from "../config/types.ts";
 import { isCopySource, isRemoteSource, isShellSource, sourceHost } from "../config/source.ts";
 import { sshArgv } from "../config/ssh.ts";
-import { newestSnapshotOf } from "../store/copySource.ts";
+import { newestSnapshotOf } from "../backup/facts.ts";
 import { messageOf } from "../errors.ts";
 
 export type Reachability = { online: true } | { online: false; reason: string };

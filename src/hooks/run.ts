@@ -1,11 +1,9 @@
 // Run a pre/after/fail hook: a shell string, an argv array, an async function, remote() over SSH, or notify().
 // Each has a timeout; command hooks get the run's facts as LINKBACK_* variables.
 import { loadExeca } from "../process/execa.ts";
-import type { Hook, HookContext, Job, NotifyHook, RemoteHook } from "../config/types.ts";
-import { describeSource, sourceHost } from "../config/source.ts";
-import { describeNotify, notifyMessage, notifyScript, skippedBecause } from "./notify.ts";
-import { quoteArgv } from "../process/shellWords.ts";
-import { sshArgv } from "../config/ssh.ts";
+import type { Hook, HookContext, Job } from "../config/types.ts";
+import { commandOf, isNotify } from "./command.ts";
+import { skippedBecause } from "./notify.ts";
 import { messageOf } from "../errors.ts";
 
 /** Seconds a hook may run when the job does not say. */
@@ -56,47 +54,6 @@ export async function runHook(hook: Hook, job: Job, context: HookContext, cancel
   } catch (error) {
     return { ok: false, error: messageOf(error) };
   }
-}
-
-/** A failing notify hook is a warning only: a notification must never cost a backup. */
-export function canStopBackup(hook: Hook): boolean {
-  return !isNotify(hook);
-}
-
-/** How a hook is shown in logs and dry runs. */
-export function describeHook(hook: Hook, job: Job): string {
-  if (typeof hook === "function") return `function ${hook.name || "(anonymous)"}`;
-  const { file, args, shell } = commandOf(hook, job, undefined);
-  if (isNotify(hook)) return describeNotify(hook, sourceHost(job.source) ?? "this machine", quoteArgv([file, ...args]));
-  return shell ? `sh -c ${JSON.stringify(file)}` : [file, ...args].join(" ");
-}
-
-function isNotify(hook: Hook): hook is NotifyHook {
-  return typeof hook === "object" && "kind" in hook && hook.kind === "notify";
-}
-
-interface HookCommand {
-  file: string;
-  args: string[];
-  shell: boolean;
-  /** What the command reads on stdin (notify's script), else stdin is closed. */
-  input?: string;
-}
-
-/** The process a hook runs. `context` is undefined only for describing it. */
-function commandOf(hook: Exclude<Hook, Function>, job: Job, context: HookContext | undefined): HookCommand {
-  if (typeof hook === "string") return { file: hook, args: [], shell: true };
-  if (Array.isArray(hook)) return { file: hook[0]!, args: hook.slice(1), shell: false };
-  const host = sourceHost(job.source);
-  const notifying = isNotify(hook as Hook);
-  if (host === undefined && !notifying) throw new Error(`remote hook needs an ssh source (user@host:/path), not ${describeSource(job.source)}`);
-  // notify() runs its script with `sh -s` where the backed-up files are: over ssh, or on this machine.
-  const remoteCommand = notifying ? "sh -s" : (hook as RemoteHook).command;
-  const input = notifying && context !== undefined ? notifyScript(hook as NotifyHook, notifyMessage(hook as NotifyHook, context)) : undefined;
-  const extra = input === undefined ? {} : { input };
-  if (host === undefined) return { file: "sh", args: ["-s"], shell: false, ...extra };
-  const [ssh, ...options] = sshArgv(job.ssh);
-  return { file: ssh!, args: [...options, host, remoteCommand], shell: false, ...extra };
 }
 
 /** The LINKBACK_* variables command hooks receive (on top of linkback's own environment). */

@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { LockedError } from "../errors.ts";
 import { isProcessRunning, startTicks } from "./process.ts";
-import { lockName } from "../store/names.ts";
 
 export interface LockOwner {
   pid: number;
@@ -31,6 +30,11 @@ export interface Lock {
   /** Record a child (rsync) in the lock file: the lock stays held while it lives. */
   holdFor(pid: number): Promise<void>;
   release(): Promise<void>;
+}
+
+/** The lock file of a job, beside its snapshots. */
+export function lockName(prefix: string): string {
+  return `.linkback-${prefix}.lock`;
 }
 
 /** Take the job's lock or throw LockedError naming the holder. */

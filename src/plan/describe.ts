@@ -1,8 +1,8 @@
-// The plan as text: what `run --dry-run` and `check` print.
-import type { Hook } from "../config/types.ts";
-import { describeHook } from "../hooks/run.ts";
-import type { Plan } from "./plan.ts";
+// The plan as text: what `run --dry-run` and `prune --dry-run` print, step by step, each with its reason.
+import { basename } from "node:path";
 import { quoteArgv } from "../process/shellWords.ts";
+import type { Plan } from "./plan.ts";
+import type { Step } from "./steps.ts";
 
 /** A readable, complete account of what a run would do. */
 export function describePlan(plan: Plan): string {
@@ -10,26 +10,60 @@ export function describePlan(plan: Plan): string {
   const copied = job.copyOf === undefined ? "" : ` (the newest complete snapshot of job ${job.copyOf.name})`;
   const lines = [
     `job ${job.name} (${job.file})`,
-    `  source:      ${plan.source}${copied}`,
+    `  source:      ${plan.source === "" ? "-" : plan.source}${copied}`,
     `  snapshot:    ${plan.snapshotPath}`,
-    `  staging:     ${plan.stagingPath}`,
+    `  steps:`,
+    ...describeSteps(plan.steps),
   ];
-  if (plan.discard !== undefined) lines.push(`  discard:     ${plan.discard} (an older failed attempt)`);
-  if (plan.resume !== undefined) lines.push(`  resume:      ${plan.resume.from} → ${plan.resume.to} (first link target)`);
-  if (plan.replaces !== undefined) lines.push(`  replaces:    ${plan.replaces} (made earlier today) once the new one is complete`);
-  lines.push(`  link-dest:   ${plan.linkDests.length === 0 ? "none (first backup: a full copy)" : `${plan.linkDests.length}, newest first`}`);
-  for (const dir of plan.linkDests) lines.push(`               ${dir}`);
-  lines.push(`  pre hook:    ${hookText(plan.job.hooks.pre, plan)}`);
-  lines.push(`  rsync:       ${quoteArgv(plan.rsyncArgv)}`);
-  lines.push(`  after hook:  ${hookText(plan.job.hooks.after, plan)}`);
-  lines.push(`  fail hook:   ${hookText(plan.job.hooks.fail, plan)}`);
-  lines.push("  after a successful rsync:");
-  for (const decision of plan.retention) {
-    lines.push(`    ${decision.action === "keep" ? "keep  " : "delete"} ${decision.snapshot.name}: ${decision.reason}`);
-  }
+  if (plan.onFailure.length > 0) lines.push("  when a step fails:", ...describeSteps(plan.onFailure, "  -"));
   return `${lines.join("\n")}\n`;
 }
 
-function hookText(hook: Hook | undefined, plan: Plan): string {
-  return hook === undefined ? "none" : describeHook(hook, plan.job);
+/** Numbered steps (or bulleted with `bullet`), each a line with its reason and the lines of its details. */
+export function describeSteps(steps: readonly Step[], bullet?: string): string[] {
+  return steps.flatMap((step, index) => {
+    const [head, ...details] = stepLines(step);
+    return [`  ${bullet ?? `${String(index + 1).padStart(2)}.`} ${head}`, ...details.map((line) => `       ${line}`)];
+  });
+}
+
+function stepLines(step: Step): string[] {
+  switch (step.kind) {
+    case "restore-replaced":
+      return [`restore ${basename(step.to)}: rename ${step.from} → ${step.to}`, step.why];
+    case "discard-replaced":
+      return [`trash ${step.path}`, step.why];
+    case "refuse":
+      return [`fail: ${step.why}`];
+    case "pre-hook":
+      return [`pre hook:   ${step.hook}`, step.why];
+    case "check-source":
+      return [`check that source ${step.path} exists and can be read`, step.why];
+    case "make-room":
+      return [`make room: ${step.why}`, ...step.candidates.map((c, i) => `candidate ${i + 1}: ${c.name}: ${c.why}`)];
+    case "clear-empty-staging":
+      return [`remove the empty ${step.path}`, step.why];
+    case "discard-attempt":
+      return [`discard ${step.path}`, step.why];
+    case "resume":
+      return [`resume: rename ${step.from} → ${step.to}`, step.why];
+    case "make-staging":
+      return [`make staging ${step.path}`, step.why, ...step.linkDests.map((dir) => `link-dest ${dir}`)];
+    case "rsync":
+      return [`rsync:      ${quoteArgv(step.argv)}`, step.why];
+    case "check-not-empty":
+      return [`check that staging is not empty while ${basename(step.against)} is not`, step.why];
+    case "publish":
+      return [`publish: rename ${step.from} → ${step.to}${step.setAside === undefined ? "" : `, after setting ${basename(step.to)} aside as ${basename(step.setAside)}`}`, step.why];
+    case "clean-up":
+      return ["clean up:", ...step.paths.map((p) => `trash ${p.path}: ${p.why}`)];
+    case "after-hook":
+      return [`after hook: ${step.hook}`, step.why];
+    case "prune":
+      return [`prune: ${step.why}`, ...step.decisions.map((d) => `${d.action === "keep" ? "keep  " : "delete"} ${d.snapshot.name}: ${d.reason}`)];
+    case "empty-trash":
+      return ["empty the trash", step.why, ...step.leftovers.map((path) => `left by a dead run: ${path}`)];
+    case "fail-hook":
+      return [`fail hook:  ${step.hook}`];
+  }
 }

@@ -1,16 +1,18 @@
-// Retention as one pure function: (snapshots, policy, now) → keep or delete, with a reason, for each snapshot.
-// Rules: keepDays (the blog script's), then hourly, daily, weekly, monthly, yearly — calendar periods in the
-// job's time zone, the newest snapshot of each period kept, finest rule first; a period whose newest snapshot
-// a finer rule already keeps does not count toward the coarser one (as borg's prune), so { daily: 7,
-// weekly: 4 } covers seven days and then four more weeks. A snapshot survives if any rule keeps it; never
-// fewer than minKeep survive; snapshots dated after now (a clock that moved back) are never deleted.
-import { getISOWeek } from "date-fns/getISOWeek";
-import { getISOWeekYear } from "date-fns/getISOWeekYear";
-import { parseISO } from "date-fns/parseISO";
+// Retention as one pure function: (snapshots, policy, now) → keep or delete, with a reason, for each snapshot,
+// and the order in which snapshots may go to make room on a full disk. The one entry point for a run's plan,
+// `list`, `prune` and minFreeSpace.
+//
+// Rules: keepDays (the blog script's: the last N calendar days), then hourly, daily, weekly, monthly, yearly —
+// calendar periods in the job's time zone, the newest snapshot of each period kept, finest rule first; a
+// period whose newest snapshot a finer rule already keeps does not count toward the coarser one (borg's
+// prune), so { daily: 7, weekly: 4 } covers seven days and then four more weeks. A rule that cannot fill its
+// count keeps the oldest snapshot too (borg ≥ 1.2's `[oldest]`, each rule as in prune_split). Whatever the
+// rules say: never fewer than minKeep survive, a snapshot dated after now (a clock that moved back) is never
+// deleted, and the snapshot a run is adding is kept.
 import type { KeepRules } from "../config/types.ts";
-import type { Snapshot } from "../store/inventory.ts";
-import { snapshotInstant } from "../schedule/schedule.ts";
-import { dayIn, daysBetween, wallClock } from "../time/zone.ts";
+import { type Snapshot, byAge } from "../store/inventory.ts";
+import { dayIn, daysBetween } from "../time/zone.ts";
+import { PERIOD_RULES, type PeriodName } from "./rules.ts";
 
 export interface RetentionPolicy {
   keep?: KeepRules | undefined;
@@ -21,97 +23,72 @@ export interface RetentionPolicy {
   timeZone?: string | undefined;
 }
 
-export type RetentionRule = "protected" | "future" | "no rule" | "keepDays" | keyof KeepRules | "minKeep";
+export type RetentionRule = "protected" | "future" | "no rule" | "keepDays" | PeriodName | "minKeep";
 
 export interface RetentionDecision {
   snapshot: Snapshot;
   action: "keep" | "delete";
   /** The rule that keeps it (undefined for a delete). */
   rule?: RetentionRule;
+  /** Kept as the oldest snapshot, by a rule that could not fill its count. */
+  oldest?: boolean;
   reason: string;
 }
 
-/** Finest first: the order rules are applied in. */
-export const PERIODS = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;
-
-/** The calendar period of a snapshot for a rule, e.g. `2026-W47`; the time zone only matters for timed names. */
-export function periodOf(rule: (typeof PERIODS)[number], snapshot: Snapshot, timeZone?: string): string {
-  const day = snapshot.day;
-  switch (rule) {
-    case "hourly": {
-      if (snapshot.at === undefined) return `${day} (no time)`; // a daily name is an hour of its own
-      return `${day} ${String(wallClock(new Date(snapshot.at), timeZone).hour).padStart(2, "0")}h`;
-    }
-    case "daily":
-      return day;
-    case "weekly": {
-      const date = parseISO(day); // local midnight of the label: ISO week-year and week of that calendar date
-      return `${getISOWeekYear(date)}-W${String(getISOWeek(date)).padStart(2, "0")}`;
-    }
-    case "monthly":
-      return day.slice(0, 7);
-    case "yearly":
-      return day.slice(0, 4);
-  }
+/** A snapshot that may be deleted to make room, and why that one. */
+export interface RoomCandidate {
+  snapshot: Snapshot;
+  why: string;
 }
 
-/** The policy in words: `keepDays 10, daily 7, weekly 4, minKeep 1`. */
-export function describePolicy(policy: RetentionPolicy): string {
-  const parts = policy.keepDays === undefined ? [] : [`keepDays ${policy.keepDays}`];
-  for (const period of PERIODS) if (policy.keep?.[period] !== undefined) parts.push(`${period} ${policy.keep[period]}`);
-  if (parts.length === 0) return "no rule: every snapshot is kept";
-  return [...parts, `minKeep ${policy.minKeep}`].join(", ");
+export interface Retention {
+  /** Every snapshot (and the one being added), oldest first. */
+  decisions: RetentionDecision[];
+  /**
+   * The existing snapshots minFreeSpace may delete, in the order it should: first those retention prunes
+   * anyway, then the oldest kept ones; never one dated after now, never the one being added or replaced,
+   * and never so many that fewer than minKeep would remain.
+   */
+  room: RoomCandidate[];
+  /** How many complete snapshots stay when every room candidate is gone (minKeep, or fewer if there are fewer). */
+  roomLeaves: number;
 }
 
-/**
- * Decide every snapshot's fate. `protect` (the snapshot a run just made) is always kept. Decisions come oldest
- * first whatever the input order, and refer to the input objects. Pure.
- */
-export function applyRetention(snapshots: readonly Snapshot[], policy: RetentionPolicy, now: Date, protect?: string): RetentionDecision[] {
+export interface RetentionOptions {
+  /** The snapshot a run is making: decided with the others (it takes its period) and always kept. */
+  adding?: Snapshot | undefined;
+}
+
+/** Decide every snapshot's fate. Pure: the input is not changed, decisions refer to the input objects. */
+export function applyRetention(snapshots: readonly Snapshot[], policy: RetentionPolicy, now: Date, options: RetentionOptions = {}): Retention {
   const zone = policy.timeZone;
   const today = dayIn(now, zone);
-  const instant = (s: Snapshot) => snapshotInstant(s, zone).getTime();
-  const isFuture = (s: Snapshot) => (s.at === undefined ? s.day > today : instant(s) > now.getTime());
-  const oldestFirst = [...snapshots].sort((a, b) => instant(a) - instant(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const newestFirst = [...oldestFirst].reverse().filter((s) => !isFuture(s));
-  const kept = new Map<Snapshot, { rule: RetentionRule; reason: string }>();
-  const keep = (s: Snapshot, rule: RetentionRule, reason: string) => {
-    if (!kept.has(s)) kept.set(s, { rule, reason });
+  const adding = options.adding;
+  const existing = adding === undefined ? snapshots : snapshots.filter((s) => s.name !== adding.name);
+  const all = [...existing, ...(adding === undefined ? [] : [adding])].sort(byAge);
+  const isFuture = (s: Snapshot) => s !== adding && (s.at === undefined ? s.day > today : s.madeAt > now.getTime());
+  const newestFirst = [...all].reverse().filter((s) => !isFuture(s));
+  const kept = new Map<Snapshot, Omit<RetentionDecision, "snapshot" | "action">>();
+  const keep = (s: Snapshot, rule: RetentionRule, reason: string, oldest = false) => {
+    if (!kept.has(s)) kept.set(s, { rule, reason, ...(oldest ? { oldest } : {}) });
   };
 
-  for (const s of oldestFirst) if (isFuture(s)) keep(s, "future", `dated after now (${today}): the clock may have moved back; never pruned`);
-  const hasRule = policy.keepDays !== undefined || PERIODS.some((period) => policy.keep?.[period] !== undefined);
+  for (const s of all) if (isFuture(s)) keep(s, "future", `dated after now (${today}): the clock may have moved back; never pruned`);
+  const hasRule = policy.keepDays !== undefined || PERIOD_RULES.some((rule) => policy.keep?.[rule.name] !== undefined);
   if (!hasRule) for (const s of newestFirst) keep(s, "no rule", "no retention rule (keep, keepDays) is set: every snapshot is kept");
-
   if (policy.keepDays !== undefined) {
     for (const s of newestFirst) {
       const age = daysBetween(s.day, today);
       if (age < policy.keepDays) keep(s, "keepDays", `${age} day(s) old, within keepDays ${policy.keepDays}`);
     }
   }
-  for (const period of PERIODS) {
-    const wanted = policy.keep?.[period];
-    if (wanted === undefined) continue;
-    const limit = wanted === "all" ? Infinity : wanted;
-    let last: string | undefined;
-    let counted = 0;
-    for (const s of newestFirst) {
-      if (counted >= limit) break;
-      const key = periodOf(period, s, zone);
-      if (key === last) continue; // not the newest of its period
-      last = key;
-      if (kept.has(s)) continue; // a finer rule keeps it: this period does not count here
-      counted++;
-      keep(s, period, `the newest of ${period === "daily" ? "day" : period.replace(/ly$/, "")} ${key}, ${period} #${counted}${wanted === "all" ? "" : ` of ${wanted}`}`);
-    }
-  }
-  const protectedOne = protect === undefined ? undefined : newestFirst.find((s) => s.name === protect);
-  if (protectedOne !== undefined) {
+  for (const rule of PERIOD_RULES) applyPeriodRule(rule, policy.keep?.[rule.name], newestFirst, zone, kept, keep);
+  if (adding !== undefined) {
     // Kept whatever the rules say; where a rule keeps it too, it still counted for that rule (daily #1 …).
-    const byRule = kept.get(protectedOne);
-    kept.set(protectedOne, byRule === undefined
-      ? { rule: "protected", reason: "the snapshot this run made" }
-      : { rule: byRule.rule, reason: `the snapshot this run made (and ${byRule.reason})` });
+    const byRule = kept.get(adding);
+    kept.set(adding, byRule?.rule === undefined
+      ? { rule: "protected", reason: "the snapshot this run makes" }
+      : { ...byRule, reason: `the snapshot this run makes (and ${byRule.reason})` });
   }
   let survivors = newestFirst.filter((s) => kept.has(s)).length;
   for (const s of newestFirst) {
@@ -120,14 +97,59 @@ export function applyRetention(snapshots: readonly Snapshot[], policy: Retention
     keep(s, "minKeep", `minKeep ${policy.minKeep}: never fewer complete snapshots than that`);
     survivors++;
   }
-
   const policyText = describePolicy(policy);
-  return oldestFirst.map((snapshot): RetentionDecision => {
+  const decisions = all.map((snapshot): RetentionDecision => {
     const decision = kept.get(snapshot);
     if (decision !== undefined) return { snapshot, action: "keep", ...decision };
-    const age = daysBetween(snapshot.day, today);
-    return { snapshot, action: "delete", reason: `${age} day(s) old, kept by no rule (${policyText})` };
+    return { snapshot, action: "delete", reason: `${daysBetween(snapshot.day, today)} day(s) old, kept by no rule (${policyText})` };
   });
+  const room = roomOrder(decisions, policy.minKeep, adding, isFuture);
+  const present = decisions.filter((d) => d.snapshot !== adding && !isFuture(d.snapshot)).length;
+  return { decisions, room, roomLeaves: present - room.length };
+}
+
+/** One calendar rule: the newest of each of its newest `wanted` periods, then the oldest if it fell short. */
+function applyPeriodRule(
+  rule: (typeof PERIOD_RULES)[number],
+  wanted: number | "all" | undefined,
+  newestFirst: readonly Snapshot[],
+  zone: string | undefined,
+  kept: ReadonlyMap<Snapshot, unknown>,
+  keep: (s: Snapshot, rule: RetentionRule, reason: string, oldest?: boolean) => void,
+): void {
+  if (wanted === undefined) return;
+  const limit = wanted === "all" ? Infinity : wanted;
+  let last: string | undefined;
+  let counted = 0;
+  for (const s of newestFirst) {
+    if (counted >= limit) break;
+    const key = rule.periodOf(s, zone);
+    if (key === last) continue; // not the newest of its period
+    last = key;
+    if (kept.has(s)) continue; // a finer rule keeps it: this period does not count here
+    counted++;
+    keep(s, rule.name, `the newest of ${rule.unit} ${key}, ${rule.name} #${counted}${wanted === "all" ? "" : ` of ${wanted}`}`);
+  }
+  const oldest = newestFirst.at(-1);
+  if (wanted !== "all" && counted < wanted && oldest !== undefined && !kept.has(oldest)) {
+    keep(oldest, rule.name, `the oldest snapshot: ${rule.name} ${wanted} found only ${counted} ${rule.unit}(s) to keep (borg's [oldest])`, true);
+  }
+}
+
+/** minFreeSpace's order: doomed ones first, then kept ones, oldest first, stopping at minKeep. */
+function roomOrder(decisions: readonly RetentionDecision[], minKeep: number, adding: Snapshot | undefined, isFuture: (s: Snapshot) => boolean): RoomCandidate[] {
+  const present = decisions.filter((d) => d.snapshot !== adding && !isFuture(d.snapshot));
+  const doomed = present.filter((d) => d.action === "delete").map((d) => ({ snapshot: d.snapshot, why: "retention prunes it after this run anyway" }));
+  const keptOnes = present.filter((d) => d.action === "keep").map((d) => ({ snapshot: d.snapshot, why: `the oldest beyond minKeep ${minKeep}` }));
+  return [...doomed, ...keptOnes].slice(0, Math.max(0, present.length - minKeep));
+}
+
+/** The policy in words: `keepDays 10, daily 7, weekly 4, minKeep 1`. */
+export function describePolicy(policy: RetentionPolicy): string {
+  const parts = policy.keepDays === undefined ? [] : [`keepDays ${policy.keepDays}`];
+  for (const rule of PERIOD_RULES) if (policy.keep?.[rule.name] !== undefined) parts.push(`${rule.name} ${policy.keep[rule.name]}`);
+  if (parts.length === 0) return "no rule: every snapshot is kept";
+  return [...parts, `minKeep ${policy.minKeep}`].join(", ");
 }
 
 /** A job's retention policy. */

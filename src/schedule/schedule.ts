@@ -1,6 +1,6 @@
 // The pure core of unattended operation: (a job's cycle, its snapshots, what happened last, now) → its
 // state, whether it is due, when, and whether it is overdue. `due` acts on it; the status files show it.
-import type { Snapshot } from "../store/inventory.ts";
+import { type Snapshot, byAge } from "../store/inventory.ts";
 import { addDaysTo, dayIn, daysBetween, startOfDayIn } from "../time/zone.ts";
 import { type Cycle, cycleDays, cycleMs, formatDuration, isTimed } from "../time/cycle.ts";
 
@@ -59,22 +59,14 @@ export interface Schedule {
 export const RETRY_BASE_MS = 5 * 60_000;
 export const RETRY_CAP_MS = 4 * 60 * 60_000;
 
-/** When a snapshot was made, as far as we know: its minute, or the start of its day in `timeZone`. */
-export function snapshotInstant(snapshot: Snapshot, timeZone?: string): Date {
-  return snapshot.at === undefined ? startOfDayIn(snapshot.day, timeZone) : new Date(snapshot.at);
-}
-
 /**
  * The newest snapshot not dated after `now`, and those dated after it (a clock that moved back): a daily
  * name is in the future from the day after its own, a timed one from the minute after its own.
  */
 export function newestAndFuture(snapshots: readonly Snapshot[], now: Date, timeZone?: string): { newest: Snapshot | undefined; future: Snapshot[] } {
   const today = dayIn(now, timeZone);
-  const isFuture = (s: Snapshot) => (s.at === undefined ? s.day > today : new Date(s.at).getTime() > now.getTime());
-  const newest = snapshots.filter((s) => !isFuture(s)).reduce<Snapshot | undefined>(
-    (best, s) => (best === undefined || snapshotInstant(s, timeZone).getTime() > snapshotInstant(best, timeZone).getTime() ? s : best),
-    undefined,
-  );
+  const isFuture = (s: Snapshot) => (s.at === undefined ? s.day > today : s.madeAt > now.getTime());
+  const newest = snapshots.filter((s) => !isFuture(s)).reduce<Snapshot | undefined>((best, s) => (best === undefined || byAge(s, best) > 0 ? s : best), undefined);
   return { newest, future: snapshots.filter(isFuture) };
 }
 
@@ -88,7 +80,7 @@ export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
   if (!input.enabled) return { ...base, state: "disabled", due: false, dueAt: undefined, overdue: false, why: "disabled (enabled: false)" };
 
   // Since when the job has been without a backup: its newest snapshot, or when it was first seen.
-  const since = newest ?? { name: "", day: dayIn(new Date(input.firstSeen), zone), at: input.firstSeen };
+  const since = newest ?? { name: "", day: dayIn(new Date(input.firstSeen), zone), at: input.firstSeen, madeAt: Date.parse(input.firstSeen) };
   const overdueAt = after(since, input.alertCycle, input.cycle, zone);
   const overdue = now.getTime() >= overdueAt.getTime();
 
@@ -123,7 +115,7 @@ export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
  */
 function after(snapshot: Snapshot, length: Cycle, cycle: Cycle, timeZone: string | undefined): Date {
   if (!isTimed(cycle)) return startOfDayIn(addDaysTo(snapshot.day, cycleDays(length)), timeZone);
-  return new Date(snapshotInstant(snapshot, timeZone).getTime() + cycleMs(length));
+  return new Date(snapshot.madeAt + cycleMs(length));
 }
 
 /** Most overdue first (earliest due time), then by name; jobs that cannot run last. */

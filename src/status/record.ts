@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import type { Cycle } from "../time/cycle.ts";
 import type { Attempt } from "../schedule/schedule.ts";
 import type { Snapshot } from "../store/inventory.ts";
+import { stampInstant } from "../store/names.ts";
 import { writeFileAtomic } from "./atomicFile.ts";
 import { withMutex } from "./mutex.ts";
 
@@ -43,8 +44,19 @@ export interface JobView {
   timeZone?: string;
   /** How many complete snapshots there were. */
   count?: number;
-  /** The newest complete snapshot and any dated after the time it was seen (what scheduling needs). */
-  snapshots?: Snapshot[];
+  /**
+   * The newest complete snapshot and any dated after the time it was seen (what scheduling needs). Records
+   * written before snapshots carried `madeAt` lack it: see `viewSnapshots`.
+   */
+  snapshots?: StoredSnapshot[];
+}
+
+/** A snapshot as a record keeps it. */
+export type StoredSnapshot = Omit<Snapshot, "madeAt"> & { madeAt?: number };
+
+/** The view's snapshots, each with its instant (from its name where an older record did not store it). */
+export function viewSnapshots(view: JobView | undefined): Snapshot[] {
+  return (view?.snapshots ?? []).map((s) => ({ ...s, madeAt: s.madeAt ?? stampInstant(s, view?.timeZone) }));
 }
 
 export interface JobRecord {

@@ -4,9 +4,9 @@
 import { messageOf } from "../errors.ts";
 import type { Job } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
-import type { JobOutcome } from "../backup/execute.ts";
+import type { JobOutcome } from "../backup/outcome.ts";
 import type { AttemptResult } from "../schedule/schedule.ts";
-import { readInventory } from "../store/store.ts";
+import { readInventory } from "../store/read.ts";
 import { publishStatus } from "./publish.ts";
 import { type JobRecord, type JobView, readRecord, updateRecord } from "./record.ts";
 import { brokenView, viewOf } from "./view.ts";
@@ -41,7 +41,9 @@ export class StatusRecorder {
 
   /** An attempt ended (`outcome`), or found the source offline (`offline` reason). */
   async attempted(job: Job, started: Date, now: Date, ended: { outcome: JobOutcome } | { offline: string }): Promise<JobRecord> {
-    const fresh = await this.freshView(job, now);
+    // A successful run knows the snapshots it left; only other endings look at the disk again.
+    const known = "outcome" in ended ? ended.outcome.snapshots : undefined;
+    const fresh = known === undefined ? await this.freshView(job, now) : () => viewOf(job, known, now);
     return this.update(job.name, now, (record) => {
       record.view = fresh(record.view);
       if ("offline" in ended) {

@@ -2,7 +2,7 @@
 // running, the backup filesystems and now go in; the text and HTML pages are rendered from what comes out.
 import { DAILY, threeTimes } from "../time/cycle.ts";
 import { type JobState, type Schedule, ageText, dueOrder, scheduleJob } from "../schedule/schedule.ts";
-import type { JobRecord, LastAttempt, LastSuccess } from "./record.ts";
+import { type JobRecord, type LastAttempt, type LastSuccess, viewSnapshots } from "./record.ts";
 
 /** Bump when a field changes meaning or goes away (adding fields keeps the version). */
 export const STATUS_VERSION = 1;
@@ -59,7 +59,7 @@ export function scheduleOf(record: JobRecord, running: boolean, now: Date): Sche
       cycle,
       alertCycle: view?.alertCycle ?? threeTimes(cycle),
       enabled: view?.enabled ?? true,
-      snapshots: view?.snapshots ?? [],
+      snapshots: viewSnapshots(view),
       firstSeen: record.firstSeen,
       lastAttempt: record.lastAttempt,
       failures: record.failures,

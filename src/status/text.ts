@@ -1,6 +1,6 @@
 // status.txt and `linkback status`: plain ASCII, one line per job, readable with `cat` or a phone's browser.
 import { localStamp } from "../time/zone.ts";
-import { formatBytes } from "../backup/outcome.ts";
+import { formatBytes } from "../bytes.ts";
 import type { FilesystemUsage, JobStatus, StatusReport } from "./report.ts";
 
 /** A time for people, in the box's local time: `2026-11-24 10:20`. */

@@ -1,5 +1,6 @@
-// What a job has in its backup directory: complete snapshots, the staging folder, a previous failed attempt.
-// Pure data, produced by store.ts from the disk and consumed by the planner.
+// What a job has in its backup directory: complete snapshots, the staging folder, a previous failed attempt,
+// an interrupted same-day replacement, trash left by a dead run. Pure data: read.ts makes it from the disk,
+// the planner decides from it.
 
 export interface Snapshot {
   /** Directory name, e.g. `laptop-2026-11-22` or `laptop-2026-11-22T0300Z`. */
@@ -8,6 +9,12 @@ export interface Snapshot {
   day: string;
   /** Timed names (jobs that run more often than daily): the instant it was started, ISO 8601 UTC. */
   at?: string;
+  /**
+   * When it was made (ms since the epoch), computed once when the inventory is read: a timed name's minute;
+   * for a daily name the start of its day — or, on a day that also has timed snapshots (a job whose `every`
+   * changed that day), when its directory was created, so a daily made at 15:00 is newer than 03:00's.
+   */
+  madeAt: number;
 }
 
 export interface Inventory {
@@ -22,16 +29,11 @@ export interface Inventory {
   previous: boolean;
   /** `PREFIX-YYYY-MM-DD.replaced` trees: a same-day replacement was interrupted between its two renames. */
   replaced: string[];
-  /** Names that look like this job's but are not real directories (symlinks, files): never touched. */
-  ignored: string[];
+  /** This job's trees in the trash that no live process is deleting (left by a run that died): paths. */
+  trash: string[];
 }
 
-/**
- * Sort snapshots oldest first: by local day, then by instant within a day (a daily name, which has no time,
- * first). Names alone would mis-sort a timed name whose UTC date differs from its local day.
- */
-export function byDay(a: Snapshot, b: Snapshot): number {
-  if (a.day !== b.day) return a.day < b.day ? -1 : 1;
-  const [x, y] = [a.at ?? "", b.at ?? ""];
-  return x < y ? -1 : x > y ? 1 : 0;
+/** Oldest first: by when each was made, then by name. */
+export function byAge(a: Snapshot, b: Snapshot): number {
+  return a.madeAt - b.madeAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

@@ -1,7 +1,8 @@
 // Names in the backup directory: `PREFIX-YYYY-MM-DD` snapshots (and `PREFIX-YYYY-MM-DDTHHMMZ` for jobs that
 // run more often than daily), the staging directory, the trash. Only a name that parses exactly as this
 // job's snapshot is ever treated as one.
-import { dayIn, localStamp } from "../time/zone.ts";
+import { dayIn, localStamp, startOfDayIn } from "../time/zone.ts";
+import type { Snapshot } from "./inventory.ts";
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MINUTE = /^(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})Z$/;
@@ -14,16 +15,6 @@ export interface SnapshotStamp {
   at?: string;
 }
 
-/** The calendar day of an instant in the job's time zone (undefined: the system's), as used in snapshot names. */
-export function dayOf(instant: Date, timeZone?: string): string {
-  return dayIn(instant, timeZone);
-}
-
-/** `laptop` + `2026-11-22` → `laptop-2026-11-22`. */
-export function snapshotName(prefix: string, day: string): string {
-  return `${prefix}-${day}`;
-}
-
 /**
  * The name of a snapshot started at `instant`: `PREFIX-YYYY-MM-DD` (local day) for daily and slower jobs;
  * `PREFIX-YYYY-MM-DDTHHMMZ` (UTC minute) for jobs that run more often than daily. UTC because local clock
@@ -31,7 +22,7 @@ export function snapshotName(prefix: string, day: string): string {
  * forbids it and rsync reads `host:path` into it.
  */
 export function snapshotNameAt(prefix: string, instant: Date, timed: boolean, timeZone?: string): string {
-  return `${prefix}-${timed ? minuteStamp(instant) : dayOf(instant, timeZone)}`;
+  return `${prefix}-${timed ? minuteStamp(instant) : dayIn(instant, timeZone)}`;
 }
 
 /** `2026-11-22T0300Z`: the UTC minute of `instant`. */
@@ -53,7 +44,21 @@ export function parseSnapshotStamp(prefix: string, name: string, timeZone?: stri
   const timed = MINUTE.exec(rest);
   if (timed === null || !isCalendarDay(timed[1]!) || Number(timed[2]) > 23 || Number(timed[3]) > 59) return undefined;
   const at = new Date(`${timed[1]}T${timed[2]}:${timed[3]}:00Z`);
-  return { day: dayOf(at, timeZone), at: at.toISOString() };
+  return { day: dayIn(at, timeZone), at: at.toISOString() };
+}
+
+/**
+ * `name` as one of this prefix's snapshots, or undefined. Its `madeAt` is what the name says: the minute of a
+ * timed name, the start of the day (in `timeZone`) of a daily one; the inventory may know better.
+ */
+export function snapshotFromName(prefix: string, name: string, timeZone?: string): Snapshot | undefined {
+  const stamp = parseSnapshotStamp(prefix, name, timeZone);
+  return stamp === undefined ? undefined : { name, ...stamp, madeAt: stampInstant(stamp, timeZone) };
+}
+
+/** The instant a name stands for: a timed name's minute, a daily name's local midnight in `timeZone`. */
+export function stampInstant(stamp: SnapshotStamp, timeZone?: string): number {
+  return stamp.at === undefined ? startOfDayIn(stamp.day, timeZone).getTime() : Date.parse(stamp.at);
 }
 
 /** True for a real calendar date written `YYYY-MM-DD` (not 2026-02-30). */
@@ -105,9 +110,4 @@ export function trashPid(entry: string): number | undefined {
 export function trashOrigin(entry: string): string {
   const cut = entry.lastIndexOf("~");
   return cut < 0 ? entry : entry.slice(0, cut);
-}
-
-/** The lock file of a job, beside its snapshots. */
-export function lockName(prefix: string): string {
-  return `.linkback-${prefix}.lock`;
 }

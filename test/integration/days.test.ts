@@ -297,18 +297,25 @@ describe("same-day rerun, hard links, dry run", { skip }, () => {
       assert.ok(!existsSync(join(dry.backup, ".linkback-laptop.lock")));
 
       const out = result.stdout;
-      const rsyncLine = out.split("\n").find((line) => line.trimStart().startsWith("rsync:"));
-      assert.ok(rsyncLine !== undefined, `plan has the rsync line:\n${out}`);
-      assert.match(rsyncLine, / --dry-run /);
-      assert.match(rsyncLine, /-aH --numeric-ids/);
-      assert.ok(rsyncLine.includes(`--link-dest=${join(dry.backup, "laptop-incomplete")} `), "the failed attempt is the first link target");
-      assert.ok(rsyncLine.indexOf("laptop-incomplete") < rsyncLine.indexOf("laptop-2026-11-03"), "resume base before the newest snapshot");
-      assert.match(out, /resume: .*laptop-incomplete/);
+      const lineOf = (pattern: RegExp) => out.split("\n").find((line) => pattern.test(line));
+      // The plan: the run would rename the failed attempt to .prev and link against it first.
+      const planned = lineOf(/^ +\d+\. rsync: /);
+      assert.ok(planned !== undefined, `plan has the rsync step:\n${out}`);
+      assert.match(planned, /-aH --numeric-ids/);
+      assert.doesNotMatch(planned, / --dry-run /, "the plan is the real run's");
+      assert.ok(planned.includes(`--link-dest=${join(dry.backup, "laptop-incomplete.prev")} `), "the failed attempt (as .prev) is the first link target");
+      assert.ok(planned.indexOf("laptop-incomplete.prev") < planned.indexOf("laptop-2026-11-03"), "resume base before the newest snapshot");
+      assert.match(out, /resume: rename .*laptop-incomplete → .*laptop-incomplete\.prev/);
       assert.match(out, /pre hook: +sh -c "echo pre-hook >> /);
       assert.match(out, /after hook: +\/bin\/sh -c echo after >> /);
       assert.match(out, /delete laptop-2026-11-02: .*keepDays 2/);
       assert.match(out, /delete laptop-2026-11-03: .*keepDays 2/);
-      assert.match(out, /keep +laptop-2026-11-05: the snapshot this run made/);
+      assert.match(out, /keep +laptop-2026-11-05: the snapshot this run makes/);
+      // rsync --dry-run of that plan: nothing renamed, so it links against the attempt where it lies.
+      const rehearsal = lineOf(/^--- rsync --dry-run: /);
+      assert.ok(rehearsal !== undefined, out);
+      assert.match(rehearsal, / --dry-run /);
+      assert.ok(rehearsal.includes(`--link-dest=${join(dry.backup, "laptop-incomplete")} `));
       assert.match(out, />f.* new\.txt/, "rsync's own dry-run itemization is shown");
       assert.equal(await readFile(hookLog, "utf8"), hooksBefore, "no hook ran");
     } finally {

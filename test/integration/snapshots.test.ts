@@ -49,8 +49,9 @@ describe("GFS retention over ten weeks: daily 7, weekly 4, monthly 3", { skip },
     }
     // By hand: Wednesday 2026-03-11. daily 7: 03-05 … 03-11. weekly 4, skipping weeks whose newest a daily
     // keeps (W11, W10): W09 → Sun 03-01, W08 → 02-22, W07 → 02-15, W06 → 02-08. monthly 3, skipping March (its
-    // newest is a daily): February → 02-28, January → 01-31, and there is no December.
-    const table = ["2026-01-31", "2026-02-08", "2026-02-15", "2026-02-22", "2026-02-28", "2026-03-01", ...daysFrom("2026-03-05", "2026-03-11")];
+    // newest is a daily): February → 02-28, January → 01-31, and there is no December — so monthly keeps the
+    // oldest too, 01-01 (borg's [oldest]: a rule that cannot fill its count keeps the oldest snapshot).
+    const table = ["2026-01-01", "2026-01-31", "2026-02-08", "2026-02-15", "2026-02-22", "2026-02-28", "2026-03-01", ...daysFrom("2026-03-05", "2026-03-11")];
     assert.deepEqual(await listNames(ws.backup), table.map((day) => `laptop-${day}`));
     for (const day of table) assert.equal(await readFile(join(ws.backup, `laptop-${day}`, "notes.txt"), "utf8"), `${day}\n`);
   });
@@ -60,19 +61,19 @@ describe("GFS retention over ten weeks: daily 7, weekly 4, monthly 3", { skip },
     assert.equal(list.exitCode, 0, list.stderr);
     const rules = Object.fromEntries((JSON.parse(list.stdout) as Listed).snapshots.map((s) => [s.name.slice("laptop-".length), s.rule]));
     assert.deepEqual(rules, {
-      "2026-01-31": "monthly", "2026-02-08": "weekly", "2026-02-15": "weekly", "2026-02-22": "weekly", "2026-02-28": "monthly", "2026-03-01": "weekly",
+      "2026-01-01": "monthly", "2026-01-31": "monthly", "2026-02-08": "weekly", "2026-02-15": "weekly", "2026-02-22": "weekly", "2026-02-28": "monthly", "2026-03-01": "weekly",
       "2026-03-05": "daily", "2026-03-06": "daily", "2026-03-07": "daily", "2026-03-08": "daily", "2026-03-09": "daily", "2026-03-10": "daily", "2026-03-11": "daily",
     });
     const text = await linkback(["list", "laptop", "--jobs", ws.jobs], ws.env("2026-03-11T04:00:00"));
     assert.match(text.stdout, /^laptop-2026-02-08 +2026-02-08 +complete +kept: the newest of week 2026-W06, weekly #4 of 4$/m);
-    // daily 3: 03-09 … 03-11; weekly 2, skipping W11 (a daily keeps 03-11): W10 → 03-08, W09 → 03-01.
+    // daily 3: 03-09 … 03-11; weekly 2, skipping W11 (a daily keeps 03-11): W10 → 03-08, W09 → 03-01 (filled: no oldest).
     await ws.job("laptop", { keep: { daily: 3, weekly: 2 } });
     const dry = await linkback(["prune", "laptop", "--dry-run", "--jobs", ws.jobs], ws.env("2026-03-11T04:00:00"));
     assert.equal(dry.exitCode, 0, dry.stderr);
     const doomed = dry.stdout.split("\n").filter((line) => line.includes(" delete ")).map((line) => line.split(" ")[2]!.replace(/:$/, ""));
-    const gone = ["2026-01-31", "2026-02-08", "2026-02-15", "2026-02-22", "2026-02-28", "2026-03-05", "2026-03-06", "2026-03-07"];
+    const gone = ["2026-01-01", "2026-01-31", "2026-02-08", "2026-02-15", "2026-02-22", "2026-02-28", "2026-03-05", "2026-03-06", "2026-03-07"];
     assert.deepEqual(doomed, gone.map((day) => `laptop-${day}`));
-    assert.equal((await listNames(ws.backup)).length, 13, "--dry-run deletes nothing");
+    assert.equal((await listNames(ws.backup)).length, 14, "--dry-run deletes nothing");
     const prune = await linkback(["prune", "laptop", "--jobs", ws.jobs], ws.env("2026-03-11T04:00:00"));
     assert.deepEqual([prune.exitCode, prune.stdout, prune.stderr], [0, "", ""], "quiet without a terminal");
     assert.deepEqual(await listNames(ws.backup), ["2026-03-01", "2026-03-08", "2026-03-09", "2026-03-10", "2026-03-11"].map((day) => `laptop-${day}`));

@@ -5,9 +5,14 @@ process.env.TZ = "Europe/Berlin"; // before any date is made; each test file run
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  dayOf, isCalendarDay, lockName, parseReplacedName, parseSnapshotName, parseSnapshotStamp, replacedName, resumeName, snapshotName, snapshotNameAt,
+  isCalendarDay, parseReplacedName, parseSnapshotName, parseSnapshotStamp, replacedName, resumeName, snapshotNameAt,
   stagingName, trashName, trashOrigin,
 } from "../../src/store/names.ts";
+import { lockName } from "../../src/lock/lock.ts";
+import { dayIn as dayOf } from "../../src/time/zone.ts";
+
+/** `laptop` + `2026-11-22` → `laptop-2026-11-22`. */
+const snapshotName = (prefix: string, day: string) => `${prefix}-${day}`;
 import { now } from "../../src/clock.ts";
 
 /** Run `body` with another TZ, then go back to Berlin. */

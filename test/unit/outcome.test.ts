@@ -3,14 +3,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
-import { formatBytes, summaryLine, worstExitCode } from "../../src/backup/outcome.ts";
+import { formatBytes } from "../../src/bytes.ts";
+import { summaryLine, worstExitCode } from "../../src/backup/outcome.ts";
 import { DAILY, threeTimes } from "../../src/time/cycle.ts";
-import type { JobOutcome } from "../../src/backup/execute.ts";
+import type { JobOutcome } from "../../src/backup/outcome.ts";
 import { ExitCode } from "../../src/errors.ts";
 import { isSuccess, rsyncMeaning } from "../../src/rsync/exitCodes.ts";
 import { parseStats, type RsyncOutcome } from "../../src/rsync/run.ts";
 import { formatLine } from "../../src/log/logger.ts";
-import { describeHook, hookEnvironment } from "../../src/hooks/run.ts";
+import { hookEnvironment } from "../../src/hooks/run.ts";
+import { describeHook } from "../../src/hooks/command.ts";
 import { notify, remote } from "../../src/config/define.ts";
 import type { HookContext, Job } from "../../src/config/types.ts";
 

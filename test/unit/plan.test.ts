@@ -1,12 +1,16 @@
 // planRun: link targets (≤ 20, newest first, absolute, resume base first), resume/discard/replace of leftovers,
 // the one rsync argv (no shell: every pattern is one element; `--` before the paths), and retention including
-// the new snapshot. Hand-built Job and Inventory: no disk.
+// the new snapshot — as steps, each with its reason. Hand-built Job and facts: no disk.
 process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isAbsolute } from "node:path";
 import { planRun, type Plan } from "../../src/plan/plan.ts";
+import type { Facts } from "../../src/plan/facts.ts";
+import type { Step, StepKind } from "../../src/plan/steps.ts";
+import { dryRunArgv } from "../../src/backup/dryRun.ts";
+import { snapshotFromName } from "../../src/store/names.ts";
 import { MAX_LINK_DEST, rsyncArgv } from "../../src/rsync/args.ts";
 import { splitCommandLine, sshArgv } from "../../src/config/ssh.ts";
 import { DAILY, threeTimes } from "../../src/time/cycle.ts";
@@ -29,10 +33,19 @@ function days(n: number, last = "2026-11-21"): string[] {
   const [y, m, d] = last.split("-").map(Number) as [number, number, number];
   return Array.from({ length: n }, (_, i) => new Date(Date.UTC(y, m - 1, d - (n - 1 - i))).toISOString().slice(0, 10));
 }
-const snapshotsOf = (list: string[]): Snapshot[] => list.map((day) => ({ name: `laptop-${day}`, day }));
-function inventory(list: string[], overrides: Partial<Inventory> = {}): Inventory {
-  return { backupDir: BACKUP, snapshots: snapshotsOf(list), staging: false, stagingEmpty: false, previous: false, replaced: [], ignored: [], ...overrides };
+const snapshotsOf = (list: string[]): Snapshot[] => list.map((day) => snapshotFromName("laptop", `laptop-${day}`)!);
+/** Facts as the disk would give them: `list` are snapshot days (readInventory sorts them oldest first). */
+function inventory(list: string[], overrides: Partial<Inventory> = {}, extra: Partial<Facts> = {}): Facts {
+  const snapshots = snapshotsOf(list).sort((a, b) => a.madeAt - b.madeAt);
+  return { inventory: { backupDir: BACKUP, snapshots, staging: false, stagingEmpty: false, previous: false, replaced: [], trash: [], ...overrides }, space: undefined, ...extra };
 }
+const stepOf = <K extends StepKind>(plan: Plan, kind: K) => plan.steps.find((step): step is Extract<Step, { kind: K }> => step.kind === kind);
+const resumeOf = (plan: Plan) => {
+  const step = stepOf(plan, "resume");
+  return step === undefined ? undefined : { from: step.from, to: step.to };
+};
+const discardOf = (plan: Plan) => stepOf(plan, "discard-attempt")?.path;
+const replacesOf = (plan: Plan) => stepOf(plan, "publish")?.replaces;
 const at = (name: string) => `${BACKUP}/${name}`;
 const STAGING = at("laptop-incomplete");
 const PREVIOUS = at("laptop-incomplete.prev");
@@ -57,12 +70,15 @@ function checkInvariants(plan: Plan): void {
     assert.ok(!plan.rsyncArgv.includes(forbidden), `${forbidden} would rewrite files older snapshots share`);
   }
   const destination = plan.rsyncArgv.at(-1)!;
+  assert.deepEqual(stepOf(plan, "rsync")?.argv, plan.rsyncArgv, "the rsync step runs the plan's argv");
+  assert.deepEqual(stepOf(plan, "make-staging")?.linkDests, plan.linkDests, "staging checks exactly the link targets");
+  for (const step of plan.steps) assert.ok(step.why.length > 0, `${step.kind} says why`);
   for (const dir of [...plan.linkDests, plan.snapshotPath]) {
     assert.notEqual(destination.replace(/\/$/, ""), dir, "rsync never writes into a snapshot or a link target");
   }
   const retained = plan.retention.map((d) => d.snapshot.name);
   assert.equal(new Set(retained).size, retained.length, "each snapshot decided once");
-  const own = plan.retention.find((d) => d.snapshot.name === plan.snapshot);
+  const own = plan.retention.find((d) => d.snapshot.name === plan.snapshot.name);
   assert.ok(own, "retention includes the new snapshot");
   assert.equal(own.action, "keep", "the new snapshot is kept");
   for (const decision of plan.retention) assert.ok(decision.reason.length > 0);
@@ -72,18 +88,18 @@ describe("names and paths", () => {
   test("the snapshot is PREFIX-<local date>, staging is PREFIX-incomplete, both in backupDir", () => {
     const plan = planRun(job(), inventory([]), NOW);
     checkInvariants(plan);
-    assert.equal(plan.day, "2026-11-22");
-    assert.equal(plan.snapshot, TODAY);
+    assert.equal(plan.snapshot.day, "2026-11-22");
+    assert.equal(plan.snapshot.name, TODAY);
     assert.equal(plan.snapshotPath, at(TODAY));
     assert.equal(plan.stagingPath, STAGING);
     assert.equal(plan.rsyncArgv.at(-1), `${STAGING}/`, "rsync writes into the staging directory");
   });
   test("the day is the local date: 23:30 UTC on the 21st is the 22nd in Berlin", () => {
-    assert.equal(planRun(job(), inventory([]), new Date("2026-11-21T23:30:00Z")).snapshot, TODAY);
-    assert.equal(planRun(job(), inventory([]), new Date("2026-11-21T22:59:59Z")).snapshot, "laptop-2026-11-21");
+    assert.equal(planRun(job(), inventory([]), new Date("2026-11-21T23:30:00Z")).snapshot.name, TODAY);
+    assert.equal(planRun(job(), inventory([]), new Date("2026-11-21T22:59:59Z")).snapshot.name, "laptop-2026-11-21");
   });
   test("a trailing slash on backupDir changes no path", () => {
-    const plan = planRun(job({ backupDir: `${BACKUP}/` }), inventory(days(3), { backupDir: `${BACKUP}/`, staging: true }), NOW);
+    const plan = planRun(job({ backupDir: `${BACKUP}/` }), inventory(days(3), { staging: true }), NOW);
     checkInvariants(plan);
     assert.equal(plan.stagingPath, STAGING);
     assert.equal(plan.linkDests[0], PREVIOUS);
@@ -97,10 +113,10 @@ describe("link-dest selection", () => {
     checkInvariants(plan);
     assert.deepEqual(plan.linkDests, []);
     assert.equal(plan.rsyncArgv.some((a) => a.startsWith("--link-dest")), false);
-    assert.equal(plan.resume, undefined);
+    assert.equal(resumeOf(plan), undefined);
     assert.equal(plan.resumeBase, undefined);
-    assert.equal(plan.discard, undefined);
-    assert.equal(plan.replaces, undefined);
+    assert.equal(discardOf(plan), undefined);
+    assert.equal(replacesOf(plan), undefined);
   });
   test("1 snapshot: linked against it by absolute path", () => {
     const plan = planRun(job(), inventory(["2026-11-21"]), NOW);
@@ -148,12 +164,12 @@ describe("leftovers of a failed attempt", () => {
   test("staging present: resume into a fresh staging; the failed attempt becomes .prev and the first link target", () => {
     const plan = planRun(job(), inventory(days(25), { staging: true }), NOW);
     checkInvariants(plan);
-    assert.deepEqual(plan.resume, { from: STAGING, to: PREVIOUS });
+    assert.deepEqual(resumeOf(plan), { from: STAGING, to: PREVIOUS });
     assert.equal(plan.resumeBase, PREVIOUS);
     assert.equal(plan.linkDests[0], plan.resumeBase, "the resume base is the first link target");
     assert.equal(plan.linkDests.length, 20, "resume base + the 19 newest snapshots");
     assert.deepEqual(plan.linkDests.slice(1), days(19).reverse().map((day) => at(`laptop-${day}`)));
-    assert.equal(plan.discard, undefined);
+    assert.equal(discardOf(plan), undefined);
     assert.equal(plan.rsyncArgv.at(-1), `${STAGING}/`, "rsync writes into a fresh PREFIX-incomplete, not into the failed attempt");
   });
   test("staging with few snapshots: resume base first, then all snapshots", () => {
@@ -169,8 +185,8 @@ describe("leftovers of a failed attempt", () => {
   test("staging and .prev present: the older attempt (.prev) is discarded, the newer one becomes .prev", () => {
     const plan = planRun(job(), inventory(days(25), { staging: true, previous: true }), NOW);
     checkInvariants(plan);
-    assert.equal(plan.discard, PREVIOUS);
-    assert.deepEqual(plan.resume, { from: STAGING, to: PREVIOUS });
+    assert.equal(discardOf(plan), PREVIOUS);
+    assert.deepEqual(resumeOf(plan), { from: STAGING, to: PREVIOUS });
     assert.equal(plan.resumeBase, PREVIOUS);
     assert.equal(plan.linkDests[0], PREVIOUS);
     assert.equal(plan.linkDests.filter((d) => d === PREVIOUS).length, 1);
@@ -179,8 +195,8 @@ describe("leftovers of a failed attempt", () => {
   test("only .prev present: it is the first link target; nothing to rename or discard", () => {
     const plan = planRun(job(), inventory(days(25), { previous: true }), NOW);
     checkInvariants(plan);
-    assert.equal(plan.resume, undefined);
-    assert.equal(plan.discard, undefined);
+    assert.equal(resumeOf(plan), undefined);
+    assert.equal(discardOf(plan), undefined);
     assert.equal(plan.resumeBase, PREVIOUS);
     assert.equal(plan.linkDests[0], PREVIOUS);
     assert.equal(plan.linkDests.length, 20);
@@ -197,7 +213,7 @@ describe("a second run the same day", () => {
     const list = [...days(24), "2026-11-22"];
     const plan = planRun(job({ keepDays: 10 }), inventory(list), NOW);
     checkInvariants(plan);
-    assert.equal(plan.replaces, TODAY);
+    assert.equal(replacesOf(plan), TODAY);
     assert.equal(plan.linkDests[0], at(TODAY));
     assert.equal(plan.linkDests.filter((d) => d === at(TODAY)).length, 1);
     assert.equal(plan.linkDests.length, 20);
@@ -209,31 +225,34 @@ describe("a second run the same day", () => {
     const plan = planRun(job(), inventory(["2026-11-21", "2026-11-22"], { staging: true }), NOW);
     checkInvariants(plan);
     assert.deepEqual(plan.linkDests, [PREVIOUS, at(TODAY), at("laptop-2026-11-21")]);
-    assert.equal(plan.replaces, TODAY);
+    assert.equal(replacesOf(plan), TODAY);
   });
 });
 
-describe("dry run", () => {
-  test("writes to PREFIX-incomplete.dry-run with --dry-run; nothing else changes", () => {
-    const plan = planRun(job(), inventory(days(3)), NOW, { dryRun: true });
+describe("dry run: rsync --dry-run of the same plan", () => {
+  test("writes to PREFIX-incomplete.dry-run with --dry-run; the plan itself has no --dry-run", () => {
+    const plan = planRun(job(), inventory(days(3)), NOW);
     checkInvariants(plan);
-    assert.ok(plan.rsyncArgv.includes("--dry-run"));
-    assert.ok(plan.rsyncArgv.indexOf("--dry-run") < plan.rsyncArgv.indexOf("--"));
-    assert.equal(plan.rsyncArgv.at(-1), `${STAGING}.dry-run/`);
-    assert.equal(planRun(job(), inventory(days(3)), NOW).rsyncArgv.includes("--dry-run"), false, "a real run has no --dry-run");
+    const argv = dryRunArgv(plan);
+    assert.ok(argv.includes("--dry-run"));
+    assert.ok(argv.indexOf("--dry-run") < argv.indexOf("--"));
+    assert.equal(argv.at(-1), `${STAGING}.dry-run/`);
+    assert.deepEqual(linkDestArgs(argv), plan.linkDests);
+    assert.equal(plan.rsyncArgv.includes("--dry-run"), false, "a real run has no --dry-run");
   });
   test("with a failed attempt, links against the staging directory where it lies (nothing is renamed)", () => {
-    const plan = planRun(job(), inventory(days(25), { staging: true }), NOW, { dryRun: true });
+    const plan = planRun(job(), inventory(days(25), { staging: true }), NOW);
     checkInvariants(plan);
-    assert.equal(plan.linkDests[0], STAGING);
-    assert.ok(!plan.linkDests.includes(PREVIOUS));
-    assert.equal(plan.linkDests.length, 20);
-    assert.equal(plan.rsyncArgv.at(-1), `${STAGING}.dry-run/`);
+    const links = linkDestArgs(dryRunArgv(plan));
+    assert.equal(links[0], STAGING);
+    assert.ok(!links.includes(PREVIOUS));
+    assert.equal(links.length, 20);
+    assert.deepEqual(links.slice(1), plan.linkDests.slice(1));
   });
   test("with only .prev, links against .prev", () => {
-    const plan = planRun(job(), inventory(days(2), { previous: true }), NOW, { dryRun: true });
+    const plan = planRun(job(), inventory(days(2), { previous: true }), NOW);
     checkInvariants(plan);
-    assert.equal(plan.linkDests[0], PREVIOUS);
+    assert.equal(linkDestArgs(dryRunArgv(plan))[0], PREVIOUS);
   });
 });
 
@@ -356,11 +375,10 @@ describe("the rsync argv", () => {
     for (const count of [0, 1, 19, 20, 21, 25, 60]) {
       for (const staging of [false, true]) {
         for (const previous of [false, true]) {
-          for (const dryRun of [false, true]) {
-            const plan = planRun(job(), inventory(days(count), { staging, previous }), NOW, { dryRun });
-            checkInvariants(plan);
-            assert.equal(plan.linkDests.length, Math.min(20, count + (staging || previous ? 1 : 0)));
-          }
+          const plan = planRun(job(), inventory(days(count), { staging, previous }), NOW);
+          checkInvariants(plan);
+          assert.equal(plan.linkDests.length, Math.min(20, count + (staging || previous ? 1 : 0)));
+          assert.equal(linkDestArgs(dryRunArgv(plan)).length, plan.linkDests.length);
         }
       }
     }
@@ -370,15 +388,15 @@ describe("the rsync argv", () => {
 describe("an empty staging directory (an attempt that failed before rsync wrote)", () => {
   test("is cleared, not resumed from; the earlier attempt stays the resume base and is not discarded", () => {
     const plan = planRun(job(), inventory(days(3), { stagingEmpty: true, previous: true }), NOW);
-    assert.equal(plan.clearEmptyStaging, true);
-    assert.equal(plan.resume, undefined);
-    assert.equal(plan.discard, undefined);
+    assert.ok(stepOf(plan, "clear-empty-staging") !== undefined);
+    assert.equal(resumeOf(plan), undefined);
+    assert.equal(discardOf(plan), undefined);
     assert.equal(plan.resumeBase, PREVIOUS);
     assert.equal(plan.linkDests[0], PREVIOUS);
   });
   test("without an earlier attempt there is no resume base", () => {
     const plan = planRun(job(), inventory(days(3), { stagingEmpty: true }), NOW);
-    assert.equal(plan.clearEmptyStaging, true);
+    assert.ok(stepOf(plan, "clear-empty-staging") !== undefined);
     assert.equal(plan.resumeBase, undefined);
     assert.ok(!plan.linkDests.some((dir) => dir.includes("incomplete")));
   });

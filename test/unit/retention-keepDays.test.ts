@@ -8,15 +8,17 @@ import assert from "node:assert/strict";
 import { applyRetention, type RetentionDecision } from "../../src/retention/policy.ts";
 import type { Snapshot } from "../../src/store/inventory.ts";
 import { prng } from "../helpers/prng.ts";
+import { snapshotFromName } from "../../src/store/names.ts";
 
 /** The keepDays rule alone (minKeep 0: nothing else keeps a snapshot), on `today` at noon. */
 function decideKeepDays(snapshots: readonly Snapshot[], keepDays: number | undefined, today: string, protect?: string): RetentionDecision[] {
   const [y, m, d] = today.split("-").map(Number) as [number, number, number];
-  return applyRetention(snapshots, { keepDays, minKeep: 0 }, new Date(y, m - 1, d, 12), protect);
+  const adding = protect === undefined ? undefined : snapshots.find((s) => s.name === protect);
+  return applyRetention(snapshots, { keepDays, minKeep: 0 }, new Date(y, m - 1, d, 12), { adding }).decisions;
 }
 
 const PREFIX = "laptop";
-const snap = (day: string): Snapshot => ({ name: `${PREFIX}-${day}`, day });
+const snap = (day: string): Snapshot => snapshotFromName(PREFIX, `${PREFIX}-${day}`)!;
 
 /** `YYYY-MM-DD` plus `n` calendar days, computed in UTC (no DST there): an oracle independent of the code. */
 function addDays(day: string, n: number): string {

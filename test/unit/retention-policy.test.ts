@@ -1,18 +1,26 @@
 // applyRetention: GFS rules (hourly … yearly) over calendar periods in the job's time zone, the newest of each
-// period kept, finer rules first and not counted again by coarser ones (borg's prune); combined with keepDays;
-// minKeep; clocks that moved back. A hand-written table, then a property test over random histories.
+// period kept, finer rules first and not counted again by coarser ones (borg's prune), the oldest kept by a
+// rule that cannot fill its count (borg ≥ 1.2's [oldest]); combined with keepDays; minKeep; clocks that moved
+// back; the order minFreeSpace may delete in. A hand-written table, then a property test over random histories.
 process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { PERIODS, applyRetention, periodOf, type RetentionDecision, type RetentionPolicy } from "../../src/retention/policy.ts";
+import { type RetentionDecision, type RetentionOptions, type RetentionPolicy, applyRetention as retain } from "../../src/retention/policy.ts";
+import { PERIOD_RULES, type PeriodName, periodRule } from "../../src/retention/rules.ts";
 import type { Snapshot } from "../../src/store/inventory.ts";
 import { prng } from "../helpers/prng.ts";
-import { parseSnapshotStamp } from "../../src/store/names.ts";
+import { snapshotFromName } from "../../src/store/names.ts";
 import type { KeepRules } from "../../src/config/types.ts";
-import { snapshotInstant } from "../../src/schedule/schedule.ts";
 
-const snap = (name: string, timeZone?: string): Snapshot => ({ name, ...parseSnapshotStamp("laptop", name, timeZone)! });
+const snap = (name: string, timeZone?: string): Snapshot => snapshotFromName("laptop", name, timeZone)!;
+const PERIODS = PERIOD_RULES.map((rule) => rule.name);
+const periodOf = (name: PeriodName, s: Snapshot, zone?: string) => periodRule(name).periodOf(s, zone);
+/** The decisions alone (most tests); `protect`: the snapshot a run is adding, by name. */
+function applyRetention(history: readonly Snapshot[], p: RetentionPolicy, now: Date, protect?: string): RetentionDecision[] {
+  const options: RetentionOptions = protect === undefined ? {} : { adding: history.find((s) => s.name === protect) };
+  return retain(history, p, now, options).decisions;
+}
 function addDays(day: string, n: number): string {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
@@ -95,9 +103,10 @@ describe("periods", () => {
     const now = new Date(Date.UTC(2026, 10, 22, 12));
     const inBerlin = applyRetention(names.map((n) => snap(n, "Europe/Berlin")), policy({ daily: 1 }, { timeZone: "Europe/Berlin" }), now);
     assert.deepEqual(keptDays(inBerlin), ["2026-11-21T2330Z"], "23:30Z is 00:30 on the 22nd in Berlin: the only snapshot of today");
-    const inUtc = applyRetention(names.map((n) => snap(n, "UTC")), policy({ daily: 2 }, { timeZone: "UTC" }), now);
+    // daily 1 (filled by one day): a daily 2 would keep the older one too, as the oldest of a rule that falls short.
+    const inUtc = applyRetention(names.map((n) => snap(n, "UTC")), policy({ daily: 1 }, { timeZone: "UTC" }), now);
     assert.deepEqual(keptDays(inUtc), ["2026-11-21T2330Z"], "in UTC both are the 21st: one day, its newest");
-    const inTokyo = applyRetention(names.map((n) => snap(n, "Asia/Tokyo")), policy({ daily: 2 }, { timeZone: "Asia/Tokyo" }), now);
+    const inTokyo = applyRetention(names.map((n) => snap(n, "Asia/Tokyo")), policy({ daily: 1 }, { timeZone: "Asia/Tokyo" }), now);
     assert.deepEqual(keptDays(inTokyo), ["2026-11-21T2330Z"], "07:00 and 08:30 on the 22nd in Tokyo: one day, its newest");
     const inBerlinTwo = applyRetention(names.map((n) => snap(n, "Europe/Berlin")), policy({ daily: 2 }, { timeZone: "Europe/Berlin" }), now);
     assert.deepEqual(keptDays(inBerlinTwo), names.map((n) => n.slice("laptop-".length)), "two days in Berlin: both kept");
@@ -131,6 +140,70 @@ describe("safety", () => {
   test("an empty history", () => assert.deepEqual(applyRetention([], policy({ daily: 7 }), NOW), []));
 });
 
+describe("a rule that cannot fill its count keeps the oldest too (borg ≥ 1.2, restic ≥ 0.16)", () => {
+  test("yearly 3 over 2018-01-01, 2018-12-30, 2018-12-31, 2019-12-31 at 2020-01-01 keeps 2018-01-01, 2018-12-31, 2019-12-31", () => {
+    const history = ["2018-01-01", "2018-12-30", "2018-12-31", "2019-12-31"].map((day) => snap(`laptop-${day}`));
+    const decisions = applyRetention(history, policy({ yearly: 3 }), new Date(2020, 0, 1, 12));
+    assert.deepEqual(keptDays(decisions), ["2018-01-01", "2018-12-31", "2019-12-31"]);
+    const oldest = decisions.find((d) => d.snapshot.name === "laptop-2018-01-01")!;
+    assert.equal(oldest.rule, "yearly");
+    assert.equal(oldest.oldest, true);
+    assert.equal(oldest.reason, "the oldest snapshot: yearly 3 found only 2 year(s) to keep (borg's [oldest])");
+  });
+  test("a rule that fills its count does not: monthly 2 over three months", () => {
+    const history = ["2026-09-01", "2026-10-01", "2026-10-15", "2026-11-15"].map((day) => snap(`laptop-${day}`));
+    assert.deepEqual(keptDays(applyRetention(history, policy({ monthly: 2 }), NOW)), ["2026-10-15", "2026-11-15"]);
+  });
+  test("\"all\" never falls short: no oldest", () => {
+    const history = ["2026-10-01", "2026-10-15"].map((day) => snap(`laptop-${day}`));
+    assert.deepEqual(keptDays(applyRetention(history, policy({ monthly: "all" }), NOW)), ["2026-10-15"]);
+  });
+  test("the oldest is the oldest not dated in the future", () => {
+    const history = ["2026-11-01", "2026-11-02", "2027-01-01"].map((day) => snap(`laptop-${day}`));
+    const decisions = applyRetention(history, policy({ weekly: 3 }), NOW);
+    assert.deepEqual(keptDays(decisions), ["2026-11-01", "2026-11-02", "2027-01-01"]);
+    assert.equal(decisions[0]!.oldest, undefined, "11-01 and 11-02 are two weeks (W44, W45): both are kept as the newest of their weeks");
+    const sameWeek = applyRetention(["2026-11-02", "2026-11-03", "2027-01-01"].map((day) => snap(`laptop-${day}`)), policy({ weekly: 3 }), NOW);
+    assert.deepEqual(sameWeek.map((d) => [d.snapshot.day, d.action, d.oldest ?? false]), [["2026-11-02", "keep", true], ["2026-11-03", "keep", false], ["2027-01-01", "keep", false]]);
+  });
+});
+
+describe("a snapshot made later is never ranked older", () => {
+  test("a daily made at 15:00 after that morning's timed ones is the day's newest (every changed from 1h to 1d)", () => {
+    const timed = ["laptop-2026-11-22T0300Z", "laptop-2026-11-22T0400Z"].map((name) => snap(name));
+    const daily = { ...snap("laptop-2026-11-22"), madeAt: Date.UTC(2026, 10, 22, 14) }; // what the inventory reads from its directory
+    const decisions = applyRetention([...timed, daily, snap("laptop-2026-11-21")], policy({ daily: 1 }, { minKeep: 1 }), NOW);
+    assert.deepEqual(keptDays(decisions), ["2026-11-22"], "the daily is the newest of 2026-11-22, the timed ones go");
+    assert.deepEqual(decisions.map((d) => d.snapshot.name).slice(-2), ["laptop-2026-11-22T0400Z", "laptop-2026-11-22"], "decisions oldest first: the daily last");
+  });
+});
+
+describe("the order minFreeSpace may delete in", () => {
+  const history = dailies("2026-11-10", "2026-11-21");
+  test("doomed ones first (oldest first), then kept ones oldest first, never below minKeep, never the one being added", () => {
+    const adding = snap("laptop-2026-11-22");
+    const { decisions, room, roomLeaves } = retain(history, policy({ daily: 5 }, { minKeep: 3 }), NOW, { adding });
+    const doomed = decisions.filter((d) => d.action === "delete").map((d) => d.snapshot.name);
+    assert.deepEqual(room.slice(0, doomed.length).map((c) => c.snapshot.name), doomed);
+    assert.ok(room.slice(0, doomed.length).every((c) => /prunes it/.test(c.why)));
+    assert.deepEqual(room.slice(doomed.length).map((c) => c.snapshot.day), ["2026-11-18"], "then the oldest kept ones, down to minKeep 3 of the 12 there are");
+    assert.equal(room.length, history.length - 3);
+    assert.equal(roomLeaves, 3);
+    assert.ok(!room.some((c) => c.snapshot === adding));
+  });
+  test("a snapshot dated in the future is never a candidate (mutation found: nothing checked this)", () => {
+    const future = snap("laptop-2027-01-01");
+    const { room } = retain([...history, future], policy({ daily: 2 }, { minKeep: 1 }), NOW);
+    assert.ok(!room.some((c) => c.snapshot === future));
+    assert.equal(room.length, history.length - 1, "every past one but the newest");
+  });
+  test("the snapshot a same-day rerun replaces is not a candidate: it is today's and a link target", () => {
+    const today = snap("laptop-2026-11-22");
+    const { room } = retain([...history, today], policy(undefined, { minKeep: 1 }), NOW, { adding: { ...today, madeAt: NOW.getTime() } });
+    assert.ok(!room.some((c) => c.snapshot.name === today.name));
+  });
+});
+
 describe("property: random histories and policies", () => {
   const ZONES = [undefined, "UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney"];
 
@@ -162,9 +235,8 @@ describe("property: random histories and policies", () => {
       assert.equal(decisions.length, history.length, context);
       const kept = new Set(decisions.filter((d) => d.action === "keep").map((d) => d.snapshot.name));
       const byName = new Map(history.map((s) => [s.name, s]));
-      const instant = (s: Snapshot) => snapshotInstant(s, zone).getTime();
       const past = decisions.filter((d) => d.rule !== "future").map((d) => d.snapshot);
-      const pastNewestFirst = [...past].sort((a, b) => instant(b) - instant(a) || (a.name < b.name ? 1 : -1));
+      const pastNewestFirst = [...past].sort((a, b) => b.madeAt - a.madeAt || (a.name < b.name ? 1 : -1));
       if (pastNewestFirst.length > 0) assert.ok(kept.has(pastNewestFirst[0]!.name), `the newest survives: ${context}`);
       assert.ok(past.filter((s) => kept.has(s.name)).length >= Math.min(p.minKeep, past.length), `minKeep: ${context}`);
       for (const d of decisions) if (d.action === "delete") assert.ok(!d.rule, context);
@@ -180,6 +252,14 @@ describe("property: random histories and policies", () => {
           if (wanted !== "all" && periods.length > wanted) break;
           assert.ok(kept.has(s.name), `${s.name} is the newest of ${period} ${key}: ${context}`);
         }
+      }
+      // Oracle for [oldest]: a rule whose count exceeds the periods there are cannot fill it: the oldest stays.
+      const oldest = pastNewestFirst.at(-1);
+      for (const period of PERIODS) {
+        const wanted = p.keep?.[period];
+        if (typeof wanted !== "number" || oldest === undefined) continue;
+        const periods = new Set(past.map((s) => periodOf(period, s, zone))).size;
+        if (periods < wanted) assert.ok(kept.has(oldest.name), `${period} ${wanted} with ${periods} period(s) keeps the oldest ${oldest.name}: ${context}`);
       }
       if (p.keepDays !== undefined) {
         for (const s of past) {

@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { parseCycle, type Cycle } from "../../src/time/cycle.ts";
 import { type Schedule, type ScheduleInput, ageText, dueOrder, scheduleJob } from "../../src/schedule/schedule.ts";
 import type { Snapshot } from "../../src/store/inventory.ts";
-import { parseSnapshotStamp } from "../../src/store/names.ts";
+import { snapshotFromName } from "../../src/store/names.ts";
 
 const cycle = (text: string) => parseCycle(text) as Cycle;
 const NOW = new Date(2026, 10, 22, 3, 0); // 2026-11-22 03:00 local
 const minutes = (n: number) => n * 60_000;
 const ago = (ms: number, from = NOW) => new Date(from.getTime() - ms).toISOString();
-const snap = (name: string): Snapshot => ({ name, ...parseSnapshotStamp("laptop", name)! });
+const snap = (name: string): Snapshot => snapshotFromName("laptop", name)!;
 
 function input(overrides: Partial<ScheduleInput> = {}): ScheduleInput {
   const every = overrides.cycle ?? cycle("1d");

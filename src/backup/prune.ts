@@ -1,0 +1,54 @@
+// Retention's effects: each keep and delete logged with its reason; a doomed snapshot leaves the namespace in
+// one rename (into the trash) while the job's lock is held, and its tree is deleted after the lock is
+// released — deleting is the slow part (rsnapshot #259: hours), and nothing needs the lock for it.
+import { performance } from "node:perf_hooks";
+import { join } from "node:path";
+import { messageOf } from "../errors.ts";
+import type { EmptyTrash, Prune } from "../plan/steps.ts";
+import { moveToTrash } from "../store/trash.ts";
+import { deleteTrees, isRealDirectory } from "../store/tree.ts";
+import { type Execution, OK, type StepResult } from "./execution.ts";
+
+/** Under the lock. Stops moving when the session's signal is aborted (the next run prunes the rest). */
+export async function prune(step: Prune, run: Execution): Promise<StepResult> {
+  for (const decision of step.decisions) {
+    const name = decision.snapshot.name;
+    if (decision.action === "keep") {
+      run.log.info({ reason: decision.reason }, `keeping ${name}`);
+      continue;
+    }
+    if (run.session.signal.aborted) {
+      run.log.warn(`not deleting ${name}: stopped by a signal (the next run prunes it)`);
+      continue;
+    }
+    if (!(await isRealDirectory(join(run.job.backupDir, name)))) {
+      run.log.info(`${name} is gone already (deleted to make room)`);
+      continue;
+    }
+    try {
+      run.trashed.push(await moveToTrash(run.job.backupDir, name, run.now));
+      run.log.info({ reason: decision.reason }, `deleting ${name}`);
+      run.pruned.push(name);
+    } catch (error) {
+      run.log.error(`could not delete ${name}: ${messageOf(error)}`);
+    }
+  }
+  return OK;
+}
+
+/** After the lock: delete the trees this run put in the trash, and those a dead run of this job left there. */
+export async function emptyTrash(step: EmptyTrash, run: Execution): Promise<StepResult> {
+  for (const leftover of step.leftovers) run.log.info({ path: leftover }, "deleting a tree left in the trash by an earlier run");
+  const all = [...run.trashed, ...step.leftovers.filter((path) => !run.trashed.includes(path))];
+  if (all.length === 0) return OK;
+  const started = performance.now();
+  for (const path of all) {
+    try {
+      await deleteTrees([path], { nice: run.job.niceDelete === true });
+    } catch (error) {
+      run.log.error(`could not delete ${path} (the next run tries again): ${messageOf(error)}`);
+    }
+  }
+  run.log.debug({ trees: all.length, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) }, "trash emptied");
+  return OK;
+}
