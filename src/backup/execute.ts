@@ -17,7 +17,7 @@ import { isTimed } from "../time/cycle.ts";
 import type { Execution, StepResult } from "./execution.ts";
 import { gatherFacts } from "./facts.ts";
 import type { JobOutcome, JobStatus } from "./outcome.ts";
-import { performStep } from "./perform.ts";
+import { logStep, performStep } from "./perform.ts";
 import { checkBackupDir } from "./preflight.ts";
 import type { Session } from "./session.ts";
 
@@ -89,6 +89,7 @@ async function lockedRun(job: Job, session: Session, options: ExecuteOptions): P
   }
   const emptyTrash = plan.steps.find((step) => step.kind === "empty-trash");
   if (emptyTrash !== undefined && !session.signal.aborted && (run.trashed.length > 0 || outcome.status === "ok")) {
+    logStep(run, emptyTrash);
     await performStep(emptyTrash, run);
     run.done.push("empty-trash");
   }
@@ -136,7 +137,7 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
     ...(run.rsync === undefined ? {} : { rsync: run.rsync }),
   });
   for (const step of steps) {
-    log.debug({ step: step.kind }, `step: ${step.kind}`);
+    logStep(run, step);
     let result: StepResult;
     try {
       result = await performStep(step, run);
@@ -152,6 +153,7 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
     if (!result.ok) {
       log.error(result.message);
       for (const failure of plan.onFailure) {
+        logStep(run, failure);
         await performStep(failure, run, result.message);
         run.done.push(failure.kind);
       }

@@ -7,6 +7,11 @@ import { makeRoom } from "./room.ts";
 import { cleanUp, clearEmptyStaging, makeStaging, publish, restoreReplaced, resume, toTrash } from "./staging.ts";
 import { checkNotEmpty, checkSource, transfer } from "./transfer.ts";
 
+/** The log line of a step about to be carried out: its kind, and the whole step as planned (for the record). */
+export function logStep(run: Execution, step: Step): void {
+  run.log.debug({ step: step.kind, detail: step }, `step ${run.done.length + 1}: ${step.kind}`);
+}
+
 /** Carry out `step`. `error`: for the fail hook, why the run failed. Throws only for unexpected disk errors. */
 export async function performStep(step: Step, run: Execution, error = ""): Promise<StepResult> {
   switch (step.kind) {

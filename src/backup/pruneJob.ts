@@ -10,7 +10,7 @@ import type { Step } from "../plan/steps.ts";
 import type { Execution } from "./execution.ts";
 import { gatherFacts } from "./facts.ts";
 import type { JobOutcome } from "./outcome.ts";
-import { performStep } from "./perform.ts";
+import { logStep, performStep } from "./perform.ts";
 import { checkBackupDir } from "./preflight.ts";
 import type { Session } from "./session.ts";
 
@@ -45,6 +45,7 @@ export async function pruneJob(job: Job, session: Session, now: Date): Promise<J
     steps = planPrune(job, await gatherFacts(job), now);
     run = { job, session, log, now, lock, started, snapshot: "", rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [] };
     for (const step of steps.filter((s) => s.kind !== "empty-trash")) {
+      logStep(run, step);
       await performStep(step, run);
       run.done.push(step.kind);
     }
@@ -56,6 +57,7 @@ export async function pruneJob(job: Job, session: Session, now: Date): Promise<J
   }
   const emptyTrash = steps.find((step) => step.kind === "empty-trash");
   if (!session.signal.aborted && emptyTrash !== undefined) {
+    logStep(run, emptyTrash);
     await performStep(emptyTrash, run);
     run.done.push("empty-trash");
   }

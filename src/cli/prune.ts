@@ -1,5 +1,5 @@
 // `linkback prune`: apply each job's retention now, without a backup.
-import { ConfigError, ExitCode, LinkbackError, messageOf } from "../errors.ts";
+import { ConfigError, ExitCode, LinkbackError, UsageError, messageOf } from "../errors.ts";
 import { now as clock } from "../clock.ts";
 import { loadJob } from "../config/load.ts";
 import { jobsDir } from "../paths.ts";
@@ -21,6 +21,7 @@ then deleted after the job's lock is released (under nice/ionice with niceDelete
 Options:
   --all            every job in the jobs directory
   --dry-run        print each snapshot's keep/delete decision and its reason; change nothing
+  --json           with --dry-run: the plan's steps as JSON
   --jobs DIR       jobs directory (default: $LINKBACK_JOBS, else the jobs/ folder of this clone)
   --log-dir DIR    log directory (default: $LINKBACK_LOG_DIR, else the log/ folder of this clone)
   -v, --verbose    print debug lines too
@@ -31,7 +32,7 @@ Exit status: 0 pruned (or nothing to prune); 1 a backup directory cannot be read
 file is invalid; 4 a job is running (its lock is held): nothing pruned for it.`;
 
 export async function pruneCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommand("prune", args, { ...BACKUP_OPTIONS, all: { type: "boolean" } });
+  const { values, positionals } = parseCommand("prune", args, { ...BACKUP_OPTIONS, all: { type: "boolean" }, json: { type: "boolean" } });
   if (values.help === true) {
     process.stdout.write(`${PRUNE_HELP}\n`);
     return ExitCode.ok;
@@ -39,6 +40,8 @@ export async function pruneCommand(args: string[], signal: AbortSignal): Promise
   const files = await selectJobs("prune", positionals, values.all === true, jobsDir(values.jobs));
   const run = backupLog(values);
   const dryRun = values["dry-run"] === true;
+  if (values.json === true && !dryRun) throw new UsageError("linkback prune: --json goes with --dry-run (it prints the plan as JSON)");
+  const plans: unknown[] = [];
   const session = { logger: run.logger, logDir: "", signal, progress: false, quietWhenOffline: false };
   const outcomes: JobOutcome[] = [];
   try {
@@ -47,7 +50,9 @@ export async function pruneCommand(args: string[], signal: AbortSignal): Promise
       try {
         const job = await loadJob(file);
         if (dryRun) {
-          process.stdout.write(pruneDryRun(job.name, await prunePlan(job, clock())));
+          const steps = await prunePlan(job, clock());
+          if (values.json === true) plans.push({ job: job.name, file: job.file, steps, onFailure: [] });
+          else process.stdout.write(pruneDryRun(job.name, steps));
           continue;
         }
         const outcome = await pruneJob(job, session, clock());
@@ -61,6 +66,7 @@ export async function pruneCommand(args: string[], signal: AbortSignal): Promise
         outcomes.push({ job: file.name, status: error instanceof ConfigError ? "config" : "failed", exitCode: error.exitCode, message: messageOf(error), pruned: [], durationMs: 0 });
       }
     }
+    if (values.json === true) process.stdout.write(`${JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2)}\n`);
   } finally {
     await run.close();
   }

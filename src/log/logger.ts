@@ -68,7 +68,7 @@ interface Entry {
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
-const HIDDEN = new Set(["level", "time", "msg", "job", "argv"]);
+const HIDDEN = new Set(["level", "time", "msg", "job", "argv", "detail"]);
 
 /** A JSON log line as one readable line: `12:00:01 warn  laptop: message (key=value)`. */
 export function formatLine(line: string): string {
