@@ -7,6 +7,7 @@ import { now as clock } from "../clock.ts";
 import { discoverJobs } from "../config/load.ts";
 import { type Lock, acquireLockFile } from "../lock/lock.ts";
 import { jobsDir, logDir, statusDir } from "../paths.ts";
+import type { Logger } from "../log/logger.ts";
 import { dueJobs, runDue } from "../due/due.ts";
 import type { JobOutcome } from "../backup/outcome.ts";
 import { worstExitCode } from "../backup/outcome.ts";
@@ -64,17 +65,8 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
   let lock: Lock | undefined;
   try {
     if (!dryRun) {
-      try {
-        await mkdir(status, { recursive: true, mode: 0o755 });
-        lock = await acquireLockFile(join(status, ".due.lock"), "due");
-      } catch (error) {
-        if (!(error instanceof LockedError)) {
-          throw new LinkbackError(`cannot use the status directory ${status}: ${messageOf(error)} (choose another with --status-dir or LINKBACK_STATUS_DIR)`);
-        }
-        run.logger.debug(`another linkback due is still running; nothing to do (${error.message})`);
-        return ExitCode.ok;
-      }
-      if (lock.tookOver !== undefined) run.logger.warn({ stale: lock.tookOver }, `took over the lock of a due run that is gone (pid ${lock.tookOver.pid})`);
+      lock = await takeDueLock(status, run.logger);
+      if (lock === undefined) return ExitCode.ok;
     }
     const surveyed = await surveyJobs(files, recorder, clock());
     for (const entry of surveyed) {
@@ -105,6 +97,23 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
     await lock?.release();
     await run.close();
   }
+}
+
+/** One `due` at a time: the status directory's `.due.lock`, or undefined when another `due` holds it (nothing to do). */
+async function takeDueLock(status: string, logger: Logger): Promise<Lock | undefined> {
+  let lock: Lock;
+  try {
+    await mkdir(status, { recursive: true, mode: 0o755 });
+    lock = await acquireLockFile(join(status, ".due.lock"), "due");
+  } catch (error) {
+    if (!(error instanceof LockedError)) {
+      throw new LinkbackError(`cannot use the status directory ${status}: ${messageOf(error)} (choose another with --status-dir or LINKBACK_STATUS_DIR)`);
+    }
+    logger.debug(`another linkback due is still running; nothing to do (${error.message})`);
+    return undefined;
+  }
+  if (lock.tookOver !== undefined) logger.warn({ stale: lock.tookOver }, `took over the lock of a due run that is gone (pid ${lock.tookOver.pid})`);
+  return lock;
 }
 
 export const command: Command = { help: DUE_HELP, run: dueCommand };

@@ -80,7 +80,8 @@ export async function runCommand(args: string[], signal: AbortSignal): Promise<n
   return signal.aborted ? worstExitCode([...outcomes, interruptedMarker()]) : worstExitCode(outcomes);
 }
 
-interface RunOptions {
+/** What `run` was asked for, for each job. */
+interface RunFlags {
   session: Session;
   recorder: StatusRecorder;
   dryRun: boolean;
@@ -90,7 +91,7 @@ interface RunOptions {
   plans: unknown[];
 }
 
-async function runOne(file: { name: string; file: string }, options: RunOptions): Promise<JobOutcome | undefined> {
+async function runOne(file: { name: string; file: string }, options: RunFlags): Promise<JobOutcome | undefined> {
   const { session, recorder } = options;
   const started = Date.now();
   try {
@@ -105,7 +106,8 @@ async function runOne(file: { name: string; file: string }, options: RunOptions)
     }
     await checkSshFiles(job);
     if (options.dryRun) return await dryRunOne(job, options);
-    await recorder.seen(job, now()); // `due` has looked at every job already; `run` looks at its own
+    // `due` has looked at every job already; `run` records its own (the disk is read once, under the lock).
+    await recorder.seen(job, now(), { lookAtDisk: false });
     return await attemptJob(job, session, recorder, now());
   } catch (error) {
     if (!(error instanceof LinkbackError)) throw error;
@@ -120,7 +122,7 @@ async function runOne(file: { name: string; file: string }, options: RunOptions)
 }
 
 /** Print the plan (text, or JSON at the end), then let rsync --dry-run show what it would transfer. Changes nothing. */
-async function dryRunOne(job: Job, options: RunOptions): Promise<JobOutcome> {
+async function dryRunOne(job: Job, options: RunFlags): Promise<JobOutcome> {
   const started = Date.now();
   const outcome = (ok: boolean, message?: string): JobOutcome => ({
     job: job.name, status: ok ? "ok" : "failed", exitCode: ok ? ExitCode.ok : ExitCode.failed, ...(message === undefined ? {} : { message }), pruned: [], durationMs: Date.now() - started,

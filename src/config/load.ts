@@ -6,7 +6,8 @@ import { createJiti } from "jiti";
 import { ConfigError, messageOf } from "../errors.ts";
 import { JITI_CACHE, PUBLIC_ENTRY } from "../paths.ts";
 import type { Job } from "./types.ts";
-import { closest, validateJob } from "./validate.ts";
+import { closest } from "./closest.ts";
+import { validateJob } from "./validate.ts";
 
 /**
  * How long a job module may take to load (a top-level await that never resolves is an error):

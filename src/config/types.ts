@@ -126,7 +126,7 @@ export interface JobConfig {
   ssh?: string | SshOptions;
   /** rsync `--exclude` patterns. */
   excludes?: string[];
-  /** Keep the snapshots of the last N calendar days, today included. Omit to keep every snapshot. */
+  /** Keep the snapshots of the last N calendar days, today included (with `keep`, either keeps a snapshot; with neither, every snapshot is kept). */
   keepDays?: number;
   hooks?: Hooks;
   /**

@@ -16,10 +16,6 @@ import { attemptJob } from "./attempt.ts";
 import type { JobOutcome } from "../backup/outcome.ts";
 
 type Scheduled = { entry: SurveyedJob; schedule: Schedule };
-interface DueContext {
-  session: Session;
-  recorder: StatusRecorder;
-}
 
 /**
  * Every surveyed job with its schedule, in the order `due` runs them: most overdue first, except that a
@@ -50,27 +46,26 @@ export async function dueJobs(surveyed: readonly SurveyedJob[], now: Date): Prom
 /** Run what is due. Returns the outcomes of the jobs that ran (offline jobs did not run). */
 export async function runDue(surveyed: readonly SurveyedJob[], session: Session, recorder: StatusRecorder, parallel: number): Promise<JobOutcome[]> {
   const { signal } = session;
-  const context = { session, recorder };
   const scheduled = await dueJobs(surveyed, clock());
   // Jobs not run now cannot end their gap this time: the alarm, if any, goes off at once.
-  for (const { entry, schedule } of scheduled) if (!schedule.due) await alarmIfOverdue(entry, schedule, context);
+  for (const { entry, schedule } of scheduled) if (!schedule.due) await alarmIfOverdue(entry, schedule, session, recorder);
   const queue = scheduled.filter(({ entry, schedule }) => schedule.due && entry.job !== undefined).map(({ entry }) => entry);
   session.logger.debug(queue.length === 0 ? "nothing is due" : `due, in this order: ${queue.map((entry) => entry.name).join(", ")}`);
   const outcomes: JobOutcome[] = [];
   const worker = async () => {
     for (let entry = queue.shift(); entry !== undefined && !signal.aborted; entry = queue.shift()) {
-      const outcome = await runOne(entry.job!, context);
+      const outcome = await runOne(entry.job!, session, recorder);
       if (outcome !== undefined) outcomes.push(outcome);
       if (signal.aborted) break;
       const updated = { ...entry, record: await readRecord(recorder.dir, entry.name, clock()) };
-      await alarmIfOverdue(updated, await scheduleNow(updated, clock()), context);
+      await alarmIfOverdue(updated, await scheduleNow(updated, clock()), session, recorder);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));
   return outcomes;
 }
 
-async function runOne(job: Job, { session, recorder }: DueContext): Promise<JobOutcome | undefined> {
+async function runOne(job: Job, session: Session, recorder: StatusRecorder): Promise<JobOutcome | undefined> {
   const started = clock();
   const reach = await checkReachable(job, session.signal);
   if (session.signal.aborted) return undefined;
@@ -87,7 +82,7 @@ async function runOne(job: Job, { session, recorder }: DueContext): Promise<JobO
  * A job with no complete snapshot for `alertAfter` is overdue: say so as an error and run its fail hook —
  * once for each gap (the record remembers the newest snapshot the alarm was given for).
  */
-async function alarmIfOverdue(entry: SurveyedJob, schedule: Schedule, { session, recorder }: DueContext): Promise<void> {
+async function alarmIfOverdue(entry: SurveyedJob, schedule: Schedule, session: Session, recorder: StatusRecorder): Promise<void> {
   const job = entry.job;
   if (job === undefined || !schedule.overdue || !job.enabled || session.signal.aborted) return;
   const newest = schedule.newest?.name ?? null;

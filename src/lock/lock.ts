@@ -24,7 +24,6 @@ export interface LockOwner {
 }
 
 export interface Lock {
-  path: string;
   /** The stale lock this one replaced, if any. */
   tookOver: LockOwner | undefined;
   /** Record a child (rsync) in the lock file: the lock stays held while it lives. */
@@ -63,7 +62,6 @@ export async function acquireLockFile(path: string, job: string): Promise<Lock> 
 
 function makeLock(path: string, owner: LockOwner, tookOver: LockOwner | undefined): Lock {
   return {
-    path,
     tookOver,
     async holdFor(pid) {
       const ticks = startTicks(pid);

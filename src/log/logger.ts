@@ -20,7 +20,6 @@ export interface LogSetup {
 
 export interface RunLog {
   logger: Logger;
-  syslog: SyslogSink | undefined;
   /** Flush everything; call before exiting. */
   close(): Promise<void>;
 }
@@ -51,7 +50,6 @@ export function createRunLog(setup: LogSetup): RunLog {
   if (fileProblem !== undefined) logger.warn(fileProblem);
   return {
     logger,
-    syslog,
     async close() {
       logger.flush();
       await syslog?.close();

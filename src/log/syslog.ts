@@ -7,8 +7,6 @@ import { loadExeca } from "../process/execa.ts";
 export type SyslogLevel = "info" | "warning" | "err";
 
 export interface SyslogSink {
-  /** Which way lines go: `posix-syslog`, `logger`, or `off`. */
-  readonly kind: "posix-syslog" | "logger" | "off";
   send(level: SyslogLevel, message: string): void;
   /** Wait until every line has been handed over. */
   close(): Promise<void>;
@@ -37,7 +35,7 @@ export function openSyslog(mode: string | undefined = process.env.LINKBACK_SYSLO
   return loggerSink();
 }
 
-const OFF: SyslogSink = { kind: "off", send() {}, async close() {} };
+const OFF: SyslogSink = { send() {}, async close() {} };
 
 function loadPosixSyslog(): PosixSyslog | undefined {
   try {
@@ -54,7 +52,6 @@ function posixSink(native: PosixSyslog): SyslogSink | undefined {
     return undefined;
   }
   return {
-    kind: "posix-syslog",
     send(level, message) {
       try {
         native[level]("%s", message); // never let a `%` in a path be read as a format
@@ -98,7 +95,6 @@ function loggerSink(): SyslogSink {
     }
   };
   return {
-    kind: "logger",
     send(level, message) {
       if (execa !== undefined) return write(level, message);
       waiting.push([level, message]);

@@ -24,9 +24,14 @@ export class StatusRecorder {
     this.readOnly = options.readOnly ?? false;
   }
 
-  /** Refresh a job's view from its file and its backup directory; returns the record (undefined if unwritable). */
-  async seen(job: Job, now: Date): Promise<JobRecord> {
-    const fresh = await this.freshView(job, now);
+  /**
+   * Refresh a job's view from its file and its backup directory; returns the record. `lookAtDisk: false`
+   * (a `run` about to read the disk under its lock anyway): the snapshots last recorded stay, unless there
+   * are none yet.
+   */
+  async seen(job: Job, now: Date, options: { lookAtDisk?: boolean } = {}): Promise<JobRecord> {
+    const stored = options.lookAtDisk === false ? (await readRecord(this.dir, job.name, now)).view?.snapshots : undefined;
+    const fresh = stored === undefined ? await this.freshView(job, now) : (previous: JobView | undefined) => ({ ...viewOf(job, [], now), count: previous?.count ?? 0, snapshots: previous?.snapshots ?? [] });
     return this.update(job.name, now, (record) => {
       record.view = fresh(record.view);
     });
