@@ -2,8 +2,8 @@
 // once; a valid job comes back with its name, file and defaults. Pure: no disk.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { closest, validateJob } from "../../src/config/validate.ts";
-import { defineJob, notify, remote, snapshotOf } from "../../src/config/define.ts";
+import { closest, validateJob } from "../../../src/config/validate.ts";
+import { defineJob, notify, remote, snapshotOf } from "../../../src/config/define.ts";
 
 const FILE = "/etc/linkback/jobs/laptop.ts";
 const ORIGIN = { name: "laptop", file: FILE };

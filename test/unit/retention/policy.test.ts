@@ -6,12 +6,12 @@ process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type RetentionDecision, type RetentionOptions, type RetentionPolicy, applyRetention as retain } from "../../src/retention/policy.ts";
-import { PERIOD_RULES, type PeriodName, periodRule } from "../../src/retention/rules.ts";
-import type { Snapshot } from "../../src/store/inventory.ts";
-import { prng } from "../helpers/prng.ts";
-import { snapshotFromName } from "../../src/store/names.ts";
-import type { KeepRules } from "../../src/config/types.ts";
+import { type RetentionDecision, type RetentionOptions, type RetentionPolicy, applyRetention as retain } from "../../../src/retention/policy.ts";
+import { PERIOD_RULES, type PeriodName, periodRule } from "../../../src/retention/rules.ts";
+import type { Snapshot } from "../../../src/store/inventory.ts";
+import { prng } from "../../helpers/prng.ts";
+import { snapshotFromName } from "../../../src/store/names.ts";
+import type { KeepRules } from "../../../src/config/types.ts";
 
 const snap = (name: string, timeZone?: string): Snapshot => snapshotFromName("laptop", name, timeZone)!;
 const PERIODS = PERIOD_RULES.map((rule) => rule.name);

@@ -5,10 +5,10 @@ process.env.TZ = "Europe/Berlin"; // a DST zone: 2026-03-29 has 23 hours, 2026-1
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { applyRetention, type RetentionDecision } from "../../src/retention/policy.ts";
-import type { Snapshot } from "../../src/store/inventory.ts";
-import { prng } from "../helpers/prng.ts";
-import { snapshotFromName } from "../../src/store/names.ts";
+import { applyRetention, type RetentionDecision } from "../../../src/retention/policy.ts";
+import type { Snapshot } from "../../../src/store/inventory.ts";
+import { prng } from "../../helpers/prng.ts";
+import { snapshotFromName } from "../../../src/store/names.ts";
 
 /** The keepDays rule alone (minKeep 0: nothing else keeps a snapshot), on `today` at noon. */
 function decideKeepDays(snapshots: readonly Snapshot[], keepDays: number | undefined, today: string, protect?: string): RetentionDecision[] {

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { spawnSync } from "node:child_process";
-import { notify } from "../../src/config/define.ts";
-import { NOTIFY_SKIPPED, describeNotify, notifyMessage, notifyScript, notifySendArgs, skippedBecause } from "../../src/hooks/notify.ts";
+import { notify } from "../../../src/config/define.ts";
+import { NOTIFY_SKIPPED, describeNotify, notifyMessage, notifyScript, notifySendArgs, skippedBecause } from "../../../src/hooks/notify.ts";
 
 const CONTEXT = { job: "univac", snapshot: "univac-2026-11-22", status: "failed", error: "rsync exit 23", durationMs: 5 } as const;
 

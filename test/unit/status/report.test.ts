@@ -4,11 +4,11 @@ process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseCycle, type Cycle } from "../../src/time/cycle.ts";
-import { buildReport, STATUS_VERSION, type StatusReport } from "../../src/status/report.ts";
-import type { JobRecord } from "../../src/status/record.ts";
-import { renderText } from "../../src/status/text.ts";
-import { renderHtml } from "../../src/status/html.ts";
+import { parseCycle, type Cycle } from "../../../src/time/cycle.ts";
+import { buildReport, STATUS_VERSION, type StatusReport } from "../../../src/status/report.ts";
+import type { JobRecord } from "../../../src/status/record.ts";
+import { renderText } from "../../../src/status/text.ts";
+import { renderHtml } from "../../../src/status/html.ts";
 
 const NOW = new Date(2026, 10, 22, 3, 0);
 const cycle = (text: string) => parseCycle(text) as Cycle;

@@ -4,10 +4,10 @@ process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseCycle, type Cycle } from "../../src/time/cycle.ts";
-import { type Schedule, type ScheduleInput, ageText, dueOrder, scheduleJob } from "../../src/schedule/schedule.ts";
-import type { Snapshot } from "../../src/store/inventory.ts";
-import { snapshotFromName } from "../../src/store/names.ts";
+import { parseCycle, type Cycle } from "../../../src/time/cycle.ts";
+import { type Schedule, type ScheduleInput, ageText, dueOrder, scheduleJob } from "../../../src/schedule/schedule.ts";
+import type { Snapshot } from "../../../src/store/inventory.ts";
+import { snapshotFromName } from "../../../src/store/names.ts";
 
 const cycle = (text: string) => parseCycle(text) as Cycle;
 const NOW = new Date(2026, 10, 22, 3, 0); // 2026-11-22 03:00 local

@@ -6,16 +6,16 @@ process.env.TZ = "Europe/Berlin";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isAbsolute } from "node:path";
-import { planRun, type Plan } from "../../src/plan/plan.ts";
-import type { Facts } from "../../src/plan/facts.ts";
-import type { Step, StepKind } from "../../src/plan/steps.ts";
-import { dryRunArgv } from "../../src/backup/dryRun.ts";
-import { snapshotFromName } from "../../src/store/names.ts";
-import { MAX_LINK_DEST, rsyncArgv } from "../../src/rsync/args.ts";
-import { splitCommandLine, sshArgv } from "../../src/config/ssh.ts";
-import { DAILY, threeTimes } from "../../src/time/cycle.ts";
-import type { Job } from "../../src/config/types.ts";
-import type { Inventory, Snapshot } from "../../src/store/inventory.ts";
+import { planRun, type Plan } from "../../../src/plan/plan.ts";
+import type { Facts } from "../../../src/plan/facts.ts";
+import type { Step, StepKind } from "../../../src/plan/steps.ts";
+import { dryRunArgv } from "../../../src/backup/dryRun.ts";
+import { snapshotFromName } from "../../../src/store/names.ts";
+import { MAX_LINK_DEST, rsyncArgv } from "../../../src/rsync/args.ts";
+import { splitCommandLine, sshArgv } from "../../../src/config/ssh.ts";
+import { DAILY, threeTimes } from "../../../src/time/cycle.ts";
+import type { Job } from "../../../src/config/types.ts";
+import type { Inventory, Snapshot } from "../../../src/store/inventory.ts";
 
 const BACKUP = "/mnt/backups";
 const NOW = new Date(2026, 10, 22, 3, 0, 0); // 2026-11-22 03:00 local

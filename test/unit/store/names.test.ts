@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import {
   isCalendarDay, parseReplacedName, parseSnapshotName, parseSnapshotStamp, replacedName, resumeName, snapshotNameAt,
   stagingName, trashName, trashOrigin,
-} from "../../src/store/names.ts";
-import { lockName } from "../../src/lock/lock.ts";
-import { dayIn as dayOf } from "../../src/time/zone.ts";
+} from "../../../src/store/names.ts";
+import { lockName } from "../../../src/lock/lock.ts";
+import { dayIn as dayOf } from "../../../src/time/zone.ts";
 
 /** `laptop` + `2026-11-22` → `laptop-2026-11-22`. */
 const snapshotName = (prefix: string, day: string) => `${prefix}-${day}`;
-import { now } from "../../src/clock.ts";
+import { now } from "../../../src/clock.ts";
 
 /** Run `body` with another TZ, then go back to Berlin. */
 function inZone(zone: string, body: () => void): void {

@@ -6,15 +6,15 @@ process.env.TZ = "Europe/Berlin";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { planPrune, planRun, type Plan } from "../../src/plan/plan.ts";
-import type { Facts } from "../../src/plan/facts.ts";
-import type { Step, StepKind } from "../../src/plan/steps.ts";
-import { DAILY, threeTimes } from "../../src/time/cycle.ts";
-import type { Job } from "../../src/config/types.ts";
-import type { Inventory } from "../../src/store/inventory.ts";
-import { notify } from "../../src/config/define.ts";
-import { snapshotFromName } from "../../src/store/names.ts";
-import { describePlan } from "../../src/plan/describe.ts";
+import { planPrune, planRun, type Plan } from "../../../src/plan/plan.ts";
+import type { Facts } from "../../../src/plan/facts.ts";
+import type { Step, StepKind } from "../../../src/plan/steps.ts";
+import { DAILY, threeTimes } from "../../../src/time/cycle.ts";
+import type { Job } from "../../../src/config/types.ts";
+import type { Inventory } from "../../../src/store/inventory.ts";
+import { notify } from "../../../src/config/define.ts";
+import { snapshotFromName } from "../../../src/store/names.ts";
+import { describePlan } from "../../../src/plan/describe.ts";
 
 const BACKUP = "/mnt/backups";
 const NOW = new Date(2026, 10, 22, 3, 0, 0);

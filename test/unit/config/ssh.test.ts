@@ -7,8 +7,8 @@
 //   --rsh="show a<TAB>b"                    → [a<TAB>b] (only spaces separate)
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { rshString, splitCommandLine, sshArgv, sshFiles } from "../../src/config/ssh.ts";
-import { isRemoteSource, isShellSource, rsyncSource, sourceHost } from "../../src/config/source.ts";
+import { rshString, splitCommandLine, sshArgv, sshFiles } from "../../../src/config/ssh.ts";
+import { isRemoteSource, isShellSource, rsyncSource, sourceHost } from "../../../src/config/source.ts";
 
 /** rsync's --rsh splitter (main.c do_cmd), transcribed. Throws where rsync exits with "Missing trailing-". */
 function rsyncSplit(command: string): string[] {

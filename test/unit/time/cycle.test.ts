@@ -1,7 +1,7 @@
 // `every` and `alertAfter`: what parses, how whole days written in hours become days, and the error texts.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cycleDays, cycleMs, formatDuration, isTimed, parseCycle, threeTimes, type Cycle } from "../../src/time/cycle.ts";
+import { cycleDays, cycleMs, formatDuration, isTimed, parseCycle, threeTimes, type Cycle } from "../../../src/time/cycle.ts";
 
 const ok = (text: string): Cycle => {
   const parsed = parseCycle(text);
