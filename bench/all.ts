@@ -3,7 +3,7 @@
 // for bench/backup.ts Debian's rsnapshot (apt-get install rsnapshot).
 import { execa } from "execa";
 
-const scripts = ["startup", "backup", "list-size", "prune"];
+const scripts = ["startup", "backup", "flush", "list-size", "prune"];
 for (const name of scripts) {
   console.log(`\n## bench/${name}.ts`);
   const args = process.argv.slice(2).filter((arg, index, all) => name !== "startup" || !(arg === "--files" || all[index - 1] === "--files"));

@@ -11,6 +11,8 @@ export const ExitCode = {
   config: 3,
   /** Another run of the job holds its lock; nothing was done. */
   locked: 4,
+  /** A snapshot was made, but rsync could not transfer some files (exit 23): it is published marked partial. */
+  partial: 5,
   /** Stopped by SIGHUP (129), SIGINT (130) or SIGTERM (143). */
   sighup: 129,
   sigint: 130,

@@ -2,11 +2,13 @@
 // one. Every decision is the plan's (plan/plan.ts); this file only does what a step says, in order, and stops
 // at the first that fails (then the plan's failure steps run) or at a signal.
 import { performance } from "node:perf_hooks";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { TRASH_DIR } from "../store/names.ts";
 import { ConfigError, ExitCode, LockedError, messageOf } from "../errors.ts";
 import type { Job } from "../config/types.ts";
 import { describeSource } from "../config/source.ts";
 import { attachDisk, detachDisk } from "../disk/attach.ts";
-import { runHook } from "../hooks/run.ts";
 import { type Lock, acquireLock } from "../lock/lock.ts";
 import { claimPrefix } from "../lock/owner.ts";
 import { clearProgress, progressFor } from "../log/terminal.ts";
@@ -19,12 +21,18 @@ import { gatherFacts } from "./facts.ts";
 import type { JobOutcome, JobStatus } from "./outcome.ts";
 import { logStep, performStep } from "./perform.ts";
 import { checkBackupDir } from "./preflight.ts";
+import { probeDisk } from "../disk/probe.ts";
+import { hardLinkRefusal } from "../plan/guards.ts";
+import { failHook, partialMessage } from "./hookSteps.ts";
 import type { Session } from "./session.ts";
 
 export interface ExecuteOptions {
   now: Date;
   /** Called once the job's lock is held, before the first step (the status shows it running). */
   onLocked?: (() => Promise<void>) | undefined;
+  /** `run --accept-shrink`, `run --trust-clock`. */
+  acceptShrink?: boolean;
+  trustClock?: boolean;
 }
 
 /**
@@ -66,6 +74,10 @@ async function lockedRun(job: Job, session: Session, options: ExecuteOptions): P
   } catch (error) {
     return failEarly(messageOf(error));
   }
+  // Before the lock, which is itself a hard link: a disk that cannot make one is refused in those words.
+  const disk = await probeDisk(job.backupDir).catch(() => undefined);
+  const links = hardLinkRefusal(disk);
+  if (links !== undefined) return failEarly(`job ${job.name}: ${links}; nothing written`);
   const locks = await takeLocks(job, log);
   if ("outcome" in locks) {
     if (locks.outcome.status === "failed") return failEarly(locks.outcome.message);
@@ -76,9 +88,14 @@ async function lockedRun(job: Job, session: Session, options: ExecuteOptions): P
   let outcome: JobOutcome;
   try {
     try {
-      plan = planRun(job, await gatherFacts(job), options.now, { progress: progressFor(job.name, session.progress) !== undefined });
+      plan = planRun(job, await gatherFacts(job, disk === undefined ? {} : { disk }), options.now, {
+        progress: progressFor(job.name, session.progress) !== undefined,
+        ownDirs: session.ownDirs ?? [{ path: session.logDir, what: "the log directory" }],
+        acceptShrink: options.acceptShrink === true,
+        trustClock: options.trustClock === true,
+      });
     } catch (error) {
-      return await failEarly(`job ${job.name}: cannot read ${job.backupDir}: ${messageOf(error)}`);
+      return await failEarly(`job ${job.name}: ${messageOf(error)}`);
     }
     run = { job, snapshot: plan.snapshot.name, session, log, now: options.now, lock: locks.lock, started, rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [] };
     await options.onLocked?.();
@@ -88,7 +105,7 @@ async function lockedRun(job: Job, session: Session, options: ExecuteOptions): P
     for (const lock of [...locks.others, locks.lock]) await lock.release();
   }
   const emptyTrash = plan.steps.find((step) => step.kind === "empty-trash");
-  if (emptyTrash !== undefined && !session.signal.aborted && (run.trashed.length > 0 || outcome.status === "ok")) {
+  if (emptyTrash !== undefined && !session.signal.aborted) {
     logStep(run, emptyTrash);
     await performStep(emptyTrash, run);
     run.done.push("empty-trash");
@@ -113,6 +130,8 @@ async function takeLocks(job: Job, log: Execution["log"]): Promise<{ lock: Lock;
   };
   try {
     await claimPrefix(job.backupDir, job.prefix, job);
+    // The trash folder exists before it is needed: a disk out of inodes can still move a snapshot into it.
+    await mkdir(join(job.backupDir, TRASH_DIR), { recursive: true, mode: 0o700 }).catch(() => {});
   } catch (error) {
     if (!(error instanceof ConfigError)) return refuse("failed", ExitCode.failed, `job ${job.name}: ${messageOf(error)}`);
     log.error(error.message);
@@ -137,6 +156,12 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
     ...(run.rsync === undefined ? {} : { rsync: run.rsync }),
   });
   for (const step of steps) {
+    if (run.session.signal.aborted) {
+      // Between two steps (or before the first): nothing more is started.
+      const message = `interrupted by a signal before ${step.kind}${run.published ? `; ${run.snapshot} was completed, nothing pruned` : "; nothing renamed, nothing pruned"}`;
+      log.error(`backup ${message}`);
+      return outcome("interrupted", ExitCode.sigterm, message);
+    }
     logStep(run, step);
     let result: StepResult;
     try {
@@ -152,15 +177,17 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
     }
     if (!result.ok) {
       log.error(result.message);
-      for (const failure of plan.onFailure) {
+      for (const failure of plan.onFailure.filter((step) => step.kind !== "empty-trash")) {
         logStep(run, failure);
         await performStep(failure, run, result.message);
         run.done.push(failure.kind);
       }
-      return outcome("failed", ExitCode.failed, result.message);
+      return outcome(run.shrunk === true ? "shrunk" : "failed", ExitCode.failed, result.message);
     }
   }
-  return { ...outcome("ok", ExitCode.ok), snapshot: plan.snapshot.name, snapshots: snapshotsAfter(run, plan) };
+  const done = { snapshot: plan.snapshot.name, snapshots: snapshotsAfter(run, plan), warnings: warningsOf(run, plan), ...(run.record?.newBytes === undefined ? {} : { newBytes: run.record.newBytes }) };
+  if (run.partial !== undefined) return { ...outcome("partial", ExitCode.partial, partialMessage(run)), ...done };
+  return { ...outcome("ok", ExitCode.ok), ...done };
 }
 
 function interruptedWhere(step: Step, run: Execution): string {
@@ -170,6 +197,15 @@ function interruptedWhere(step: Step, run: Execution): string {
   return `during ${step.kind}; nothing renamed, nothing pruned`;
 }
 
+/** What needs attention although the run succeeded: the clock looked wrong (nothing pruned by age), nothing was linked. */
+function warningsOf(run: Execution, plan: Plan): string[] {
+  const warnings: string[] = [];
+  const prune = plan.steps.find((step) => step.kind === "prune");
+  if (run.record?.clockSuspect === true && prune !== undefined) warnings.push(prune.why);
+  if (run.record?.fullCopy === true) warnings.push(`nothing was linked: ${run.snapshot} is a full copy although earlier snapshots were link targets (an rsyncArgs like --ignore-times? rsync no longer linking?)`);
+  return warnings;
+}
+
 /** The job's snapshots after a successful run: the plan's retention minus what was pruned, oldest first. */
 function snapshotsAfter(run: Execution, plan: Plan): JobOutcome["snapshots"] {
   return plan.retention.map((d) => d.snapshot).filter((s) => !run.pruned.includes(s.name) && !run.removed.includes(s.name));
@@ -177,9 +213,8 @@ function snapshotsAfter(run: Execution, plan: Plan): JobOutcome["snapshots"] {
 
 /** A failure before a plan exists (no backup directory, no lock): the fail hook runs all the same. */
 async function failHookWithoutPlan(job: Job, session: Session, now: Date, error: string): Promise<void> {
-  if (job.hooks.fail === undefined) return;
   const snapshot = snapshotNameAt(job.prefix, now, isTimed(job.cycle), job.timeZone);
-  const result = await runHook(job.hooks.fail, job, { job: job.name, snapshot, status: "failed", error, durationMs: 0 }, session.signal);
-  if (!result.ok) session.logger.child({ job: job.name }).warn({ phase: "fail" }, `fail hook failed: ${result.error}`);
+  const run: Execution = { job, snapshot, session, log: session.logger.child({ job: job.name }), now, lock: undefined, started: performance.now(), rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [] };
+  await failHook({ kind: "fail-hook", hook: "", why: "" }, run, error);
 }
 

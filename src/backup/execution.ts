@@ -5,6 +5,7 @@ import type { Lock } from "../lock/lock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { StepKind } from "../plan/steps.ts";
 import type { RsyncOutcome } from "../rsync/run.ts";
+import type { SnapshotRecord } from "../store/records.ts";
 import type { Session } from "./session.ts";
 
 export interface Execution {
@@ -28,6 +29,12 @@ export interface Execution {
   removed: string[];
   /** The new snapshot has its name. */
   published: boolean;
+  /** rsync could not transfer some files (exit 23): the snapshot is partial. */
+  partial?: { count: number; files: string[] };
+  /** The shrink guard refused the result. */
+  shrunk?: boolean;
+  /** The record this run wrote for its snapshot. */
+  record?: SnapshotRecord;
   /** Steps carried out, in order. */
   done: StepKind[];
 }

@@ -11,9 +11,18 @@ export async function preHook(step: PreHook, run: Execution): Promise<StepResult
   return failed(`job ${run.job.name}: pre hook failed (${result.error}); backup skipped, nothing pruned`);
 }
 
+/** The after hook; after a partial snapshot, the fail hook instead (with the files that failed). */
 export async function afterHook(_step: AfterHook, run: Execution): Promise<StepResult> {
-  await runPhase(run, "after", hookContext(run, "ok", { exitCode: run.rsync?.exitCode }));
+  if (run.partial === undefined) await runPhase(run, "after", hookContext(run, "ok", { exitCode: run.rsync?.exitCode }));
+  else await runPhase(run, "fail", hookContext(run, "partial", { exitCode: run.rsync?.exitCode, error: partialMessage(run), failedFiles: run.partial.files }));
   return OK;
+}
+
+/** One line for a partial snapshot: how many files failed, the first of them. */
+export function partialMessage(run: Execution): string {
+  const partial = run.partial!;
+  const shown = partial.files.slice(0, 3).join(", ");
+  return `job ${run.job.name}: ${run.snapshot} is partial: rsync could not transfer ${partial.count} file(s) (${shown}${partial.count > 3 ? ", …" : ""}); everything else is in it`;
 }
 
 export async function failHook(_step: FailHook, run: Execution, error: string): Promise<StepResult> {

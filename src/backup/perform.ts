@@ -5,7 +5,8 @@ import { afterHook, failHook, preHook } from "./hookSteps.ts";
 import { emptyTrash, prune } from "./prune.ts";
 import { makeRoom } from "./room.ts";
 import { cleanUp, clearEmptyStaging, makeStaging, publish, restoreReplaced, resume, toTrash } from "./staging.ts";
-import { checkNotEmpty, checkSource, transfer } from "./transfer.ts";
+import { checkShrink, checkSource, transfer } from "./transfer.ts";
+import { flush, record } from "./durability.ts";
 
 /** The log line of a step about to be carried out: its kind, and the whole step as planned (for the record). */
 export function logStep(run: Execution, step: Step): void {
@@ -33,11 +34,15 @@ export async function performStep(step: Step, run: Execution, error = ""): Promi
     case "resume":
       return resume(step, run);
     case "make-staging":
-      return makeStaging(step);
+      return makeStaging(step, run);
     case "rsync":
       return transfer(step, run);
-    case "check-not-empty":
-      return checkNotEmpty(step, run);
+    case "check-shrink":
+      return checkShrink(step, run);
+    case "record":
+      return record(step, run);
+    case "flush":
+      return flush(step, run);
     case "publish":
       return publish(step, run);
     case "clean-up":

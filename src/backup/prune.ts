@@ -6,12 +6,15 @@ import { join } from "node:path";
 import { messageOf } from "../errors.ts";
 import type { EmptyTrash, Prune } from "../plan/steps.ts";
 import { moveToTrash } from "../store/trash.ts";
+import { TRASH_DIR } from "../store/names.ts";
+import { syncDirectory } from "../disk/flush.ts";
 import { deleteTrees, isRealDirectory } from "../store/tree.ts";
 import { type Execution, OK, type StepResult } from "./execution.ts";
 
 /** Under the lock. Stops moving when the session's signal is aborted (the next run prunes the rest). */
 export async function prune(step: Prune, run: Execution): Promise<StepResult> {
-  for (const decision of step.decisions) {
+  if (step.frozen !== undefined) run.log.warn(step.frozen);
+  for (const decision of run.partial === undefined ? step.decisions : step.ifPartial) {
     const name = decision.snapshot.name;
     if (decision.action === "keep") {
       run.log.info({ reason: decision.reason }, `keeping ${name}`);
@@ -41,6 +44,9 @@ export async function emptyTrash(step: EmptyTrash, run: Execution): Promise<Step
   for (const leftover of step.leftovers) run.log.info({ path: leftover }, "deleting a tree left in the trash by an earlier run");
   const all = [...run.trashed, ...step.leftovers.filter((path) => !run.trashed.includes(path))];
   if (all.length === 0) return OK;
+  // The renames into the trash are on the disk before their trees go: a crash mid-deletion never finds a
+  // half-deleted tree under a snapshot's name.
+  for (const dir of [run.job.backupDir, join(run.job.backupDir, TRASH_DIR)]) await syncDirectory(dir).catch(() => {});
   const started = performance.now();
   for (const path of all) {
     try {

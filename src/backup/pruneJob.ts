@@ -45,13 +45,17 @@ export async function pruneJob(job: Job, session: Session, now: Date): Promise<J
     steps = planPrune(job, await gatherFacts(job), now);
     run = { job, session, log, now, lock, started, snapshot: "", rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [] };
     for (const step of steps.filter((s) => s.kind !== "empty-trash")) {
+      if (session.signal.aborted) break;
       logStep(run, step);
-      await performStep(step, run);
+      const result = await performStep(step, run);
       run.done.push(step.kind);
+      if (!result.ok) throw new Error(result.message);
     }
   } catch (error) {
-    log.error(messageOf(error));
-    return outcome("failed", ExitCode.failed, { message: messageOf(error) });
+    const text = messageOf(error);
+    const message = `${text.startsWith(`job ${job.name}: `) ? text : `job ${job.name}: ${text}`}; nothing more pruned`;
+    log.error(message);
+    return outcome("failed", ExitCode.failed, { message });
   } finally {
     await lock.release();
   }

@@ -10,4 +10,6 @@ export interface Session {
   progress: boolean;
   /** `due`: a backup disk that is not there is said at info level (the overdue alarm speaks for it later). */
   quietWhenOffline: boolean;
+  /** linkback's own directories (logs, status), never backed up into themselves. */
+  ownDirs?: { path: string; what: string }[];
 }

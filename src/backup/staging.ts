@@ -7,6 +7,7 @@ import { messageOf } from "../errors.ts";
 import type { CleanUp, ClearEmptyStaging, DiscardAttempt, DiscardReplaced, MakeStaging, Publish, RestoreReplaced, Resume } from "../plan/steps.ts";
 import { moveToTrash } from "../store/trash.ts";
 import { isRealDirectory } from "../store/tree.ts";
+import { syncDirectory } from "../disk/flush.ts";
 import { type Execution, OK, type StepResult, failed } from "./execution.ts";
 
 export async function restoreReplaced(step: RestoreReplaced, run: Execution): Promise<StepResult> {
@@ -34,8 +35,9 @@ export async function resume(step: Resume, run: Execution): Promise<StepResult> 
   return OK;
 }
 
-export async function makeStaging(step: MakeStaging): Promise<StepResult> {
+export async function makeStaging(step: MakeStaging, run: Execution): Promise<StepResult> {
   for (const dir of step.linkDests) {
+    if (run.removed.includes(basename(dir))) continue; // make-room deleted it: left out of rsync's command
     // A missing --link-dest is only a warning to rsync: the result would silently be a full copy.
     if (!(await isRealDirectory(dir))) return failed(`link target ${dir} vanished while the lock was held`);
   }
@@ -51,6 +53,7 @@ export async function publish(step: Publish, run: Execution): Promise<StepResult
   try {
     if (step.setAside !== undefined) await rename(step.to, step.setAside);
     await rename(step.from, step.to);
+    await syncDirectory(run.job.backupDir); // the new name is on the disk before anything older goes
   } catch (error) {
     const replacing = step.replaces === undefined ? "" : `, setting today's earlier ${step.replaces} aside`;
     return failed(`job ${run.job.name}: rsync succeeded but the snapshot could not be put in place (${step.from} → ${basename(step.to)}${replacing}): ${messageOf(error)}; staging kept`);

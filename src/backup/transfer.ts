@@ -1,16 +1,18 @@
-// The steps around the transfer itself: the source must be there, rsync into staging (its exit status
-// judged, never its log text), and an empty result refused when the last snapshot was not empty.
+// The steps around the transfer itself: the source must be there; rsync into staging, its exit status judged
+// (0 and 24 complete, 23 with files transferred partial, anything else a failure), never its log text alone;
+// and a source that lost its content refused.
 import { access } from "node:fs/promises";
 import { constants } from "node:fs";
 import { basename, join } from "node:path";
 import { messageOf } from "../errors.ts";
-import { isShellSource } from "../config/source.ts";
-import type { CheckNotEmpty, CheckSource, Rsync } from "../plan/steps.ts";
+import { describeSource, isShellSource } from "../config/source.ts";
+import type { CheckShrink, CheckSource, Fallback, Rsync } from "../plan/steps.ts";
 import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
-import { type RsyncOutcome, runRsync } from "../rsync/run.ts";
+import { type RsyncOutcome, failedPaths, runRsync } from "../rsync/run.ts";
 import { isEmptyDirectory } from "../store/tree.ts";
 import { progressFor } from "../log/terminal.ts";
-import { describeSource } from "../config/source.ts";
+import { formatBytes } from "../bytes.ts";
+import { diskSpace } from "../disk/space.ts";
 import { type Execution, OK, type StepResult, failed } from "./execution.ts";
 
 export async function checkSource(step: CheckSource, run: Execution): Promise<StepResult> {
@@ -25,20 +27,28 @@ export async function checkSource(step: CheckSource, run: Execution): Promise<St
 
 export async function transfer(step: Rsync, run: Execution): Promise<StepResult> {
   const { job, log, session } = run;
-  const rsync = await runRsync(step.argv, {
-    logFile: join(session.logDir, `${job.name}.rsync.log`),
-    cancelSignal: session.signal,
-    progress: progressFor(job.name, session.progress),
-    onSpawn: (pid) => run.lock?.holdFor(pid) ?? Promise.resolve(),
-  });
-  run.rsync = rsync;
+  for (const excluded of step.excluded) log.info(`not backed up: /${excluded.path} (${excluded.why})`);
+  for (const note of step.notes) log.info(note);
+  // Link targets that make-room deleted are left out (the plan says so); a missing one would make a full copy.
+  const removed = new Set(run.removed.map((name) => `--link-dest=${join(job.backupDir, name)}`));
+  const withoutRemoved = (argv: readonly string[]) => argv.filter((word) => !removed.has(word));
+  let rsync = await rsyncOnce(withoutRemoved(step.argv), run);
+  const fallback = rsync.canceled ? undefined : fallbackFor(step.fallbacks, rsync);
+  if (fallback !== undefined && (await isEmptyDirectory(step.staging))) {
+    log.warn(`${fallback.why}: ${lastLine(rsync)}`);
+    rsync = await rsyncOnce(withoutRemoved(fallback.argv), run);
+  }
   if (rsync.logProblem !== undefined) log.warn(`rsync's output is not logged: ${rsync.logProblem}`);
   if (rsync.canceled || session.signal.aborted) {
     log.warn({ staging: step.staging }, "stopped by a signal: rsync stopped, staging kept for the next run");
     return OK; // the executor sees the signal and ends the run as interrupted
   }
-  log.info({ exitCode: rsync.exitCode, argv: step.argv }, `rsync exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`);
-  if (!isSuccess(rsync.exitCode)) return failed(rsyncFailure(run, rsync));
+  if (rsync.exitCode === 23 && step.partialOk && transferredSomething(rsync)) {
+    run.partial = { count: rsync.errorCount, files: failedPaths(rsync.errors) };
+    log.warn({ failed: run.partial.files.slice(0, 20) }, `rsync could not transfer ${rsync.errorCount} file(s) (exit 23): the snapshot is published marked partial, with everything else`);
+    return OK;
+  }
+  if (!isSuccess(rsync.exitCode)) return failed(await rsyncFailure(run, rsync));
   if (rsync.exitCode === 24 && !step.vanishedOk) {
     return failed(`job ${job.name}: files vanished from ${step.source} while it was copied (rsync 24); staging kept, nothing pruned`);
   }
@@ -46,17 +56,80 @@ export async function transfer(step: Rsync, run: Execution): Promise<StepResult>
   return OK;
 }
 
+async function rsyncOnce(argv: readonly string[], run: Execution): Promise<RsyncOutcome> {
+  const { job, session, log } = run;
+  const rsync = await runRsync(argv, {
+    logFile: join(session.logDir, `${job.name}.rsync.log`),
+    cancelSignal: session.signal,
+    progress: progressFor(job.name, session.progress),
+    onSpawn: (pid) => run.lock?.holdFor(pid) ?? Promise.resolve(),
+  });
+  run.rsync = rsync;
+  if (!rsync.canceled) log.info({ exitCode: rsync.exitCode, argv }, `rsync exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`);
+  return rsync;
+}
+
+/** The planned fallback for this failure, if there is one: ACLs/xattrs that rsync on the other side cannot keep. */
+function fallbackFor(fallbacks: readonly Fallback[], rsync: RsyncOutcome): Fallback | undefined {
+  if (isSuccess(rsync.exitCode)) return undefined;
+  const unsupported = /(ACLs|xattrs|--acls|--xattrs|-A|-X)[^\n]*(not supported|unknown option|does not support)|does not support (ACLs|xattrs|--acls|--xattrs)/i.test(rsync.stderrTail);
+  return unsupported ? fallbacks.find((f) => f.when === "metadata") : undefined;
+}
+
 /**
- * An empty source (an unmounted disk, a dead NFS mount) gives rsync nothing to complain about; published,
- * it would be a "complete" snapshot, and pruning would then remove the real ones.
+ * A 23 is a partial snapshot when files on the source could not be read. It is a failure when the transfer's
+ * root failed (nothing transferred), or when the backup disk could not take what was sent (full, out of
+ * inodes, read-only, I/O errors): then the snapshot would lack files for no reason of the source's.
  */
-export async function checkNotEmpty(step: CheckNotEmpty, run: Execution): Promise<StepResult> {
-  if (!(await isEmptyDirectory(step.staging)) || (await isEmptyDirectory(step.against))) return OK;
-  return failed(`job ${run.job.name}: source ${describeSource(run.job.source)} is empty but ${basename(step.against)} is not (is the source disk mounted?); nothing published, nothing pruned — set allowEmptySource: true if empty is right`);
+function transferredSomething(rsync: RsyncOutcome): boolean {
+  const rootFailed = rsync.errors.some((line) => /change_dir .* failed/.test(line));
+  const diskFailed = DISK_TROUBLE.test(rsync.stderrTail) || rsync.errors.some((line) => DISK_TROUBLE.test(line));
+  return !rootFailed && !diskFailed && (rsync.stats.files ?? 0) > 1;
+}
+
+const DISK_TROUBLE = /No space left on device|Disk quota exceeded|Read-only file system|Input\/output error/i;
+
+/**
+ * The source must not have lost its content. Without the previous snapshot's counts: an empty result while
+ * it is not empty is refused; with them: more than `limit` of its files or bytes gone (from 10 files or 1 MB
+ * up: small trees change by whole fractions).
+ */
+export async function checkShrink(step: CheckShrink, run: Execution): Promise<StepResult> {
+  const stats = run.rsync?.stats ?? {};
+  const files = stats.files === undefined ? undefined : (stats.regularFiles ?? 0);
+  const bytes = stats.totalBytes;
+  const empty = await isEmptyDirectory(step.staging);
+  const wasEmpty = await isEmptyDirectory(step.against);
+  const previous = step.previous;
+  const keep = 1 - step.limit;
+  let why: string | undefined;
+  if (empty && !wasEmpty) why = `source ${describeSource(run.job.source)} is empty but ${basename(step.against)} is not (is the source disk mounted?)`;
+  else if (previous !== undefined && files !== undefined && bytes !== undefined) {
+    if (previous.regularFiles >= 10 && files < previous.regularFiles * keep) why = `source ${describeSource(run.job.source)} has ${files} files where ${basename(step.against)} has ${previous.regularFiles} (more than maxShrink ${Math.round(step.limit * 100)}% gone: is a disk below it not mounted?)`;
+    else if (previous.totalBytes >= 1e6 && bytes < previous.totalBytes * keep) why = `source ${describeSource(run.job.source)} holds ${formatBytes(bytes)} where ${basename(step.against)} holds ${formatBytes(previous.totalBytes)} (more than maxShrink ${Math.round(step.limit * 100)}% gone: is a disk below it not mounted?)`;
+  }
+  if (why === undefined) return OK;
+  if (step.accepted) {
+    run.log.warn(`${why}; published anyway (--accept-shrink)`);
+    return OK;
+  }
+  run.shrunk = true;
+  return failed(`job ${run.job.name}: ${why}; nothing published, nothing pruned — if that is right: linkback run ${run.job.name} --accept-shrink (once), or set maxShrink (allowEmptySource: true turns the guard off)`);
+}
+
+/** ENOSPC with bytes free: out of inodes, said plainly. */
+async function inodesNote(backupDir: string): Promise<string> {
+  const space = await diskSpace(backupDir).catch(() => undefined);
+  if (space === undefined || space.totalInodes === 0 || space.freeInodes > space.totalInodes / 100) return "";
+  return ` — out of inodes (${space.freeInodes} of ${space.totalInodes} free: \`df -i\`; minFreeInodes makes room for them)`;
+}
+
+function lastLine(rsync: RsyncOutcome): string {
+  return rsync.stderrTail.split("\n").map((line) => line.trim()).filter((line) => line !== "").at(-1) ?? `exit ${rsync.exitCode}`;
 }
 
 /** One line: what rsync said and what its status means, with a hint where there is one. */
-function rsyncFailure(run: Execution, rsync: RsyncOutcome): string {
+async function rsyncFailure(run: Execution, rsync: RsyncOutcome): Promise<string> {
   const { job } = run;
   if (rsync.startError !== undefined || rsync.exitCode === 127) {
     return `job ${job.name}: could not start rsync: ${rsync.startError ?? "not found"} (is rsync installed and on PATH?)`;
@@ -67,6 +140,7 @@ function rsyncFailure(run: Execution, rsync: RsyncOutcome): string {
   // depending on a race with ssh's exit).
   const shell = isShellSource(job.source) ? lines.filter((line) => !/^rsync[: ]/.test(line)).slice(-1) : [];
   const said = [...new Set([...shell, ...lines.slice(-2)])].join(" | ");
-  const disk = /No space left on device|Disk quota exceeded/i.test(rsync.stderrTail) ? " — backup disk full" : "";
-  return `job ${job.name}: rsync failed with exit ${rsync.exitCode} (${rsyncMeaning(rsync.exitCode)})${disk}${said === "" ? "" : `: ${said}`}; staging kept, nothing pruned`;
+  const disk = /No space left on device|Disk quota exceeded/i.test(rsync.stderrTail) ? ` — backup disk full${await inodesNote(run.job.backupDir)}` : "";
+  const links = /Too many links/.test(rsync.stderrTail) ? " — a file in the link targets has reached the backup filesystem's limit of hard links per inode (ext4: 65,000)" : "";
+  return `job ${job.name}: rsync failed with exit ${rsync.exitCode} (${rsyncMeaning(rsync.exitCode)})${disk}${links}${said === "" ? "" : `: ${said}`}; staging kept, nothing pruned`;
 }

@@ -8,7 +8,7 @@ import { checkSshFiles } from "../backup/preflight.ts";
 import { jobsDir } from "../paths.ts";
 import { quoteArgv } from "../process/shellWords.ts";
 import { planNow } from "../backup/facts.ts";
-import { parseCommand, type Command } from "./options.ts";
+import { ownDirs, parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
 export const CHECK_HELP = `Usage: linkback check [<job>...] [--jobs DIR]
@@ -48,10 +48,15 @@ export async function checkCommand(args: string[]): Promise<number> {
       }
       owners.set(key, job.name);
       await checkSshFiles(job);
-      const plan = await planNow(job, now());
+      const plan = await planNow(job, now(), { probe: true, ownDirs: ownDirs({}) });
       const refusal = plan.steps.find((step) => step.kind === "refuse");
       if (refusal !== undefined) throw new LinkbackError(`job ${job.name}: ${refusal.why}`);
-      process.stdout.write(`${job.name}: ok (${job.file})\n  ${quoteArgv(plan.rsyncArgv)}\n`);
+      const rsyncStep = plan.steps.find((step) => step.kind === "rsync");
+      const notes = [
+        ...(rsyncStep?.excluded ?? []).map((e) => `not backed up: /${e.path} (${e.why})`),
+        ...(rsyncStep === undefined ? [] : [rsyncStep.why.slice(rsyncStep.why.indexOf("kept beyond"))]),
+      ];
+      process.stdout.write(`${job.name}: ok (${job.file})\n  ${quoteArgv(plan.rsyncArgv)}\n${notes.map((note) => `  ${note}\n`).join("")}`);
     } catch (error) {
       if (!(error instanceof LinkbackError)) throw error;
       process.stderr.write(`${file.name}: ${messageOf(error)}\n`);

@@ -14,7 +14,7 @@ import { worstExitCode } from "../backup/outcome.ts";
 import { forgetRecords } from "../status/record.ts";
 import { StatusRecorder } from "../status/recorder.ts";
 import { surveyJobs } from "../status/survey.ts";
-import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, ownDirs, parseCommand, type Command } from "./options.ts";
 
 export const DUE_HELP = `Usage: linkback due [options]
 
@@ -83,7 +83,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
     }
     await forgetRecords(status, dir, new Set(files.map((file) => file.name))).catch((error: unknown) => run.logger.warn(`cannot tidy ${status}: ${messageOf(error)}`));
     await recorder.publish(clock());
-    const session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet && parallel === 1, quietWhenOffline: true };
+    const session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet && parallel === 1, quietWhenOffline: true, ownDirs: ownDirs(values) };
     const outcomes: JobOutcome[] = await runDue(surveyed, session, recorder, parallel);
     await recorder.publish(clock());
     // A job another `run` holds is simply not due this time; a broken job file is exit 3.

@@ -17,8 +17,8 @@ import { selectJobs } from "./jobs.ts";
 
 export const LIST_HELP = `Usage: linkback list <job> [--size] [--json] [--jobs DIR]
 
-List a job's snapshots, oldest first: name, date, state (complete, or an interrupted attempt that the next
-run resumes from), and the retention rule that keeps each one — or "pruned by the next run": what the
+List a job's snapshots, oldest first: name, date, state (complete; partial: some files could not be read;
+or an interrupted attempt that the next run resumes from), what its run stored anew (NEW), and the retention rule that keeps each one — or "pruned by the next run": what the
 next successful run deletes (a run now makes PREFIX-<today>, which takes its place in retention, so
 \`linkback prune\` alone may delete fewer). Changes nothing.
 
@@ -35,7 +35,9 @@ export interface ListedSnapshot {
   name: string;
   day: string | null;
   at: string | null;
-  state: "complete" | "interrupted";
+  state: "complete" | "partial" | "interrupted";
+  /** What the run that made it stored anew (null: made before linkback recorded it). */
+  newBytes: number | null;
   keep: boolean;
   rule: string | null;
   reason: string;
@@ -64,7 +66,8 @@ export async function listCommand(args: string[]): Promise<number> {
     name: decision.snapshot.name,
     day: decision.snapshot.day,
     at: decision.snapshot.at ?? null,
-    state: "complete",
+    state: facts.records.get(decision.snapshot.name)?.partial === undefined ? "complete" : "partial",
+    newBytes: facts.records.get(decision.snapshot.name)?.newBytes ?? null,
     keep: decision.action === "keep",
     rule: decision.rule ?? null,
     reason: decision.reason,
@@ -75,7 +78,7 @@ export async function listCommand(args: string[]): Promise<number> {
   ];
   for (const [name, reason] of attempts) {
     if (name === stagingName(job.prefix) ? inventory.staging : inventory.previous) {
-      rows.push({ name, day: null, at: null, state: "interrupted", keep: true, rule: null, reason });
+      rows.push({ name, day: null, at: null, state: "interrupted", newBytes: null, keep: true, rule: null, reason });
     }
   }
   if (values.size === true) {
@@ -95,11 +98,12 @@ function pick(size: SnapshotSize | undefined): Pick<ListedSnapshot, "uniqueBytes
 }
 
 function renderList(job: string, policy: string, next: string, rows: ListedSnapshot[], sizes: boolean): string {
-  const header = ["SNAPSHOT", "DATE", "STATE", ...(sizes ? ["FREES", "SIZE"] : []), "RETENTION"];
+  const header = ["SNAPSHOT", "DATE", "STATE", "NEW", ...(sizes ? ["FREES", "SIZE"] : []), "RETENTION"];
   const cells = rows.map((row) => [
     row.name,
     row.at !== null ? localTime(row.at) : (row.day ?? "-"),
     row.state,
+    row.newBytes === null ? "-" : formatBytes(row.newBytes),
     ...(sizes ? [formatBytes(row.uniqueBytes ?? 0), formatBytes(row.apparentBytes ?? 0)] : []),
     row.state === "interrupted" ? row.reason : row.keep ? `kept: ${row.reason}` : `pruned by the next run: ${row.reason}`,
   ]);

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 import { type RunLog, createRunLog } from "../log/logger.ts";
-import { logDir } from "../paths.ts";
+import { logDir, statusDir } from "../paths.ts";
 
 /** What a command file exports: its help text and what it does (each handles its own --help too). */
 export interface Command {
@@ -35,6 +35,14 @@ export function backupLog(values: { "dry-run"?: boolean; "log-dir"?: string; qui
     consoleLevel: values.quiet === true ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
     syslog: !dryRun,
   });
+}
+
+/** linkback's own directories for this invocation: never backed up into themselves. */
+export function ownDirs(values: { "log-dir"?: string; "status-dir"?: string }): { path: string; what: string }[] {
+  return [
+    { path: logDir(values["log-dir"]), what: "the log directory" },
+    { path: statusDir(values["status-dir"]), what: "the status directory" },
+  ];
 }
 
 /** Parse `args` for a command, turning parseArgs' errors into a UsageError that names the command. */

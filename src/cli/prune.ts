@@ -6,7 +6,7 @@ import { jobsDir } from "../paths.ts";
 import type { JobOutcome } from "../backup/outcome.ts";
 import { worstExitCode } from "../backup/outcome.ts";
 import { pruneJob, prunePlan } from "../backup/pruneJob.ts";
-import { describeSteps } from "../plan/describe.ts";
+import { decisionLine, describeSteps } from "../plan/describe.ts";
 import type { Step } from "../plan/steps.ts";
 import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
@@ -78,7 +78,7 @@ function pruneDryRun(job: string, steps: readonly Step[]): string {
   const lines: string[] = [];
   for (const step of steps) {
     if (step.kind === "prune") {
-      for (const d of step.decisions) lines.push(`${job}: ${d.action === "keep" ? "keep  " : "delete"} ${d.snapshot.name}: ${d.reason}`);
+      for (const d of step.decisions) lines.push(`${job}: ${decisionLine(d)}`);
     } else if (step.kind === "empty-trash") {
       for (const path of step.leftovers) lines.push(`${job}: delete ${path}: left in the trash by a run that died`);
     } else {

@@ -12,11 +12,12 @@ import type { Session } from "../backup/session.ts";
 import type { Job } from "../config/types.ts";
 import { diskWouldMount } from "../disk/attach.ts";
 import { describePlan } from "../plan/describe.ts";
+import { progressFor } from "../log/terminal.ts";
 import { planJson } from "../plan/json.ts";
 import { quoteArgv } from "../process/shellWords.ts";
 import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
 import { StatusRecorder } from "../status/recorder.ts";
-import { BACKUP_OPTIONS, backupLog, parseCommand, type Command } from "./options.ts";
+import { BACKUP_OPTIONS, backupLog, ownDirs, parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 import { summaryLine, worstExitCode } from "../backup/outcome.ts";
 
@@ -40,13 +41,20 @@ Options:
   --status-dir DIR   status directory (default: $LINKBACK_STATUS_DIR, else the status/ folder of this clone)
   -v, --verbose      print debug lines too
   -q, --quiet        print errors only (no progress, no summary)
+  --accept-shrink    publish even when the source lost more than maxShrink of its files or bytes (the
+                     shrink guard refuses it otherwise: an unmounted disk below the source looks like that)
+  --trust-clock      the clock is right, although it is far past the newest snapshot (otherwise such a run
+                     prunes nothing by age)
   -h, --help         this help
 
-Exit status: 0 all jobs backed up; 1 a backup failed; 2 usage error; 3 a job file is invalid;
+Exit status: 0 all jobs backed up; 1 a backup failed (or was refused: the source shrank); 5 a snapshot is
+partial (rsync could not read some files; everything else is in it); 2 usage error; 3 a job file is invalid;
 4 another run of a job holds its lock; 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.`;
 
 export async function runCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommand("run", args, { ...BACKUP_OPTIONS, all: { type: "boolean" }, json: { type: "boolean" } });
+  const { values, positionals } = parseCommand("run", args, {
+    ...BACKUP_OPTIONS, all: { type: "boolean" }, json: { type: "boolean" }, "accept-shrink": { type: "boolean" }, "trust-clock": { type: "boolean" },
+  });
   if (values.help === true) {
     process.stdout.write(`${RUN_HELP}\n`);
     return ExitCode.ok;
@@ -58,13 +66,14 @@ export async function runCommand(args: string[], signal: AbortSignal): Promise<n
   const files = await selectJobs("run", positionals, all, jobsDir(values.jobs));
   const run = backupLog(values);
   const recorder = new StatusRecorder(statusDir(values["status-dir"]), run.logger);
-  const session: Session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet, quietWhenOffline: false };
+  const session: Session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet, quietWhenOffline: false, ownDirs: ownDirs(values) };
   const outcomes: JobOutcome[] = [];
   const plans: unknown[] = [];
   try {
     for (const file of files) {
       if (signal.aborted) break;
-      const outcome = await runOne(file, { session, recorder, dryRun, all, json: values.json === true, plans });
+      const flags = { acceptShrink: values["accept-shrink"] === true, trustClock: values["trust-clock"] === true };
+      const outcome = await runOne(file, { session, recorder, dryRun, all, json: values.json === true, plans, flags });
       if (outcome !== undefined) outcomes.push(outcome);
     }
     if (values.json === true) process.stdout.write(`${JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2)}\n`);
@@ -89,6 +98,7 @@ interface RunFlags {
   json: boolean;
   /** `--dry-run --json`: each job's plan, printed at the end. */
   plans: unknown[];
+  flags: { acceptShrink: boolean; trustClock: boolean };
 }
 
 async function runOne(file: { name: string; file: string }, options: RunFlags): Promise<JobOutcome | undefined> {
@@ -108,7 +118,7 @@ async function runOne(file: { name: string; file: string }, options: RunFlags): 
     if (options.dryRun) return await dryRunOne(job, options);
     // `due` has looked at every job already; `run` records its own (the disk is read once, under the lock).
     await recorder.seen(job, now(), { lookAtDisk: false });
-    return await attemptJob(job, session, recorder, now());
+    return await attemptJob(job, session, recorder, now(), options.flags);
   } catch (error) {
     if (!(error instanceof LinkbackError)) throw error;
     session.logger.error({ job: file.name }, messageOf(error));
@@ -132,7 +142,7 @@ async function dryRunOne(job: Job, options: RunFlags): Promise<JobOutcome> {
     process.stdout.write(`job ${job.name}: ${disk}\n`);
     return outcome(true);
   }
-  const plan = await planNow(job, now());
+  const plan = await planNow(job, now(), { ownDirs: options.session.ownDirs ?? [], progress: progressFor(job.name, options.session.progress) !== undefined, ...options.flags });
   const refusal = plan.steps.find((step) => step.kind === "refuse");
   if (options.json) {
     options.plans.push(planJson(plan));

@@ -21,12 +21,14 @@ export interface HookContext {
   job: string;
   /** Snapshot name this run makes, e.g. `univac-2026-11-22`. */
   snapshot: string;
-  /** `pending` for pre, `ok` for after, `failed` for fail. */
-  status: "pending" | "ok" | "failed";
+  /** `pending` for pre, `ok` for after, `failed` for fail, `partial` for fail after a partial snapshot. */
+  status: "pending" | "ok" | "failed" | "partial";
   /** rsync's exit code, when rsync ran. */
   exitCode?: number | undefined;
   /** Why the run failed (fail hook only). */
   error?: string | undefined;
+  /** A partial snapshot: the files rsync could not transfer (the first 100). */
+  failedFiles?: string[] | undefined;
   /** Milliseconds since the run started. */
   durationMs: number;
 }
@@ -151,6 +153,18 @@ export interface JobConfig {
   timeZone?: string;
   /** Space the backup filesystem must have before a run: bytes (a number, or "500MB", "2GB") or a percentage ("10%"). */
   minFreeSpace?: number | string;
+  /** Inodes the backup filesystem must have free before a run: a number, or a percentage ("5%"). */
+  minFreeInodes?: number | string;
+  /**
+   * The share of the source's files or bytes that may disappear between two snapshots before the run refuses
+   * to publish (a data disk not mounted below the source): "50%" (default); "100%" turns the guard off.
+   */
+  maxShrink?: string;
+  /**
+   * Metadata kept beyond rsync -a: ACLs, extended attributes (file capabilities are xattrs) and holes of
+   * sparse files. Each defaults to true where the backup filesystem and this machine's rsync can keep it.
+   */
+  metadata?: { acls?: boolean; xattrs?: boolean; sparse?: boolean };
   /** Mount point of the backup disk: mounted (fstab) before the run if it is not, unmounted after if linkback mounted it. */
   mount?: string;
   /** Refuse to write when backupDir is on the same filesystem as `/` (an unmounted disk's empty mount point). */
@@ -188,4 +202,8 @@ export interface Job extends JobConfig {
   minKeepCount: number;
   /** `minFreeSpace`, parsed. */
   freeSpace?: FreeSpace;
+  /** `minFreeInodes`, parsed (a count, or a percentage of the filesystem's inodes). */
+  freeInodes?: { text: string; count?: number; percent?: number };
+  /** `maxShrink` as a fraction (0.5 by default); 1: no shrink guard. */
+  shrinkLimit: number;
 }

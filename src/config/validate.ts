@@ -25,6 +25,8 @@ interface Checked {
   cycle?: Cycle;
   alertCycle?: Cycle;
   freeSpace?: FreeSpace;
+  freeInodes?: Job["freeInodes"];
+  shrinkLimit?: number;
 }
 
 interface FieldContext {
@@ -113,6 +115,30 @@ const FIELDS: Record<string, Checker> = {
     if (typeof freeSpace === "string") problem("minFreeSpace", `${freeSpace} (got ${describe(value)})`);
     else checked.freeSpace = freeSpace;
   },
+  minFreeInodes: (value, { problem, checked }) => {
+    if (value === undefined) return;
+    const percent = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+    if (Number.isInteger(value) && (value as number) >= 0) checked.freeInodes = { text: `${value as number} inodes`, count: value as number };
+    else if (percent !== null && Number(percent[1]) > 0 && Number(percent[1]) < 100) checked.freeInodes = { text: `${Number(percent[1])}%`, percent: Number(percent[1]) };
+    else problem("minFreeInodes", `must be a whole number of inodes, or a percentage of the filesystem's inodes above 0 and below 100 like "5%" (got ${describe(value)})`);
+  },
+  maxShrink: (value, { problem, checked }) => {
+    const percent = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+    if (value === undefined) checked.shrinkLimit = 0.5;
+    else if (percent !== null && Number(percent[1]) > 0 && Number(percent[1]) <= 100) checked.shrinkLimit = Number(percent[1]) / 100;
+    else problem("maxShrink", `must be a percentage above 0 and at most 100 like "50%": how much of the source may disappear between two snapshots ("100%": no limit) (got ${describe(value)})`);
+  },
+  metadata: (value, { problem }) => {
+    if (value === undefined) return;
+    if (!isPlainObject(value)) {
+      problem("metadata", `must be an object like { acls: false } (got ${describe(value)})`);
+      return;
+    }
+    unknownFields(value, ["acls", "xattrs", "sparse"], "metadata.", problem);
+    for (const key of ["acls", "xattrs", "sparse"] as const) {
+      if (value[key] !== undefined && typeof value[key] !== "boolean") problem(`metadata.${key}`, `must be true or false (got ${describe(value[key])})`);
+    }
+  },
   mount: (value, { problem, checked }) => {
     if (value === undefined) return;
     if (typeof value !== "string" || !isAbsolute(value)) problem("mount", `must be the absolute path of a mount point listed in /etc/fstab (got ${describe(value)})`);
@@ -150,6 +176,8 @@ export function validateJob(raw: unknown, origin: { name: string; file: string }
     enabled: raw.enabled !== false,
     minKeepCount: (raw.minKeep as number | undefined) ?? 1,
     ...(checked.freeSpace === undefined ? {} : { freeSpace: checked.freeSpace }),
+    ...(checked.freeInodes === undefined ? {} : { freeInodes: checked.freeInodes }),
+    shrinkLimit: checked.shrinkLimit!,
     ...(typeof raw.mount === "string" ? { mount: resolve(raw.mount) } : {}),
   };
   return { ok: true, job };

@@ -8,8 +8,8 @@ import type { Session } from "../backup/session.ts";
 import type { StatusRecorder } from "../status/recorder.ts";
 
 /** The job's record must exist already (`recorder.seen`), so that the status can show it running. */
-export async function attemptJob(job: Job, session: Session, recorder: StatusRecorder, now: Date): Promise<JobOutcome> {
-  const outcome = await executeJob(job, session, { now, onLocked: () => recorder.publish(clock()) });
+export async function attemptJob(job: Job, session: Session, recorder: StatusRecorder, now: Date, flags: { acceptShrink?: boolean; trustClock?: boolean } = {}): Promise<JobOutcome> {
+  const outcome = await executeJob(job, session, { now, onLocked: () => recorder.publish(clock()), ...flags });
   const ended = clock();
   await recorder.attempted(job, now, ended, { outcome });
   await recorder.publish(ended);

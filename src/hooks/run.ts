@@ -65,6 +65,7 @@ export function hookEnvironment(context: HookContext): Record<string, string> {
     LINKBACK_EXIT_CODE: context.exitCode === undefined ? "" : String(context.exitCode),
     LINKBACK_ERROR: context.error ?? "",
     LINKBACK_DURATION_MS: String(Math.round(context.durationMs)),
+    LINKBACK_FAILED_FILES: (context.failedFiles ?? []).join("\n"),
   };
 }
 

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { quoteArgv } from "../process/shellWords.ts";
 import type { Plan } from "./plan.ts";
 import type { Step } from "./steps.ts";
+import type { RetentionDecision } from "../retention/policy.ts";
 
 /** A readable, complete account of what a run would do. */
 export function describePlan(plan: Plan): string {
@@ -25,6 +26,11 @@ export function describeSteps(steps: readonly Step[], bullet?: string): string[]
     const [head, ...details] = stepLines(step);
     return [`  ${bullet ?? `${String(index + 1).padStart(2)}.`} ${head}`, ...details.map((line) => `       ${line}`)];
   });
+}
+
+/** `keep   laptop-2026-11-21: 1 day(s) old, within keepDays 7`. */
+export function decisionLine(d: RetentionDecision): string {
+  return `${d.action === "keep" ? "keep  " : "delete"} ${d.snapshot.name}: ${d.reason}`;
 }
 
 function stepLines(step: Step): string[] {
@@ -50,17 +56,25 @@ function stepLines(step: Step): string[] {
     case "make-staging":
       return [`make staging ${step.path}`, step.why, ...step.linkDests.map((dir) => `link-dest ${dir}`)];
     case "rsync":
-      return [`rsync:      ${quoteArgv(step.argv)}`, step.why];
-    case "check-not-empty":
-      return [`check that staging is not empty while ${basename(step.against)} is not`, step.why];
+      return [
+        `rsync:      ${quoteArgv(step.argv)}`, step.why,
+        ...step.excluded.map((e) => `not backed up: /${e.path} (${e.why})`),
+        ...step.fallbacks.map((f) => `${f.why}: ${quoteArgv(f.argv)}`),
+      ];
+    case "check-shrink":
+      return [`check that the source did not lose its content (against ${basename(step.against)})`, step.why];
+    case "record":
+      return [`record the snapshot in ${step.path}`, step.why];
+    case "flush":
+      return [`flush the backup filesystem (${step.path})`, step.why];
     case "publish":
       return [`publish: rename ${step.from} → ${step.to}${step.setAside === undefined ? "" : `, after setting ${basename(step.to)} aside as ${basename(step.setAside)}`}`, step.why];
     case "clean-up":
       return ["clean up:", ...step.paths.map((p) => `trash ${p.path}: ${p.why}`)];
     case "after-hook":
-      return [`after hook: ${step.hook}`, step.why];
+      return [`after hook: ${step.hook ?? "none"}${step.ifPartial === undefined ? "" : ` (if partial: fail hook ${step.ifPartial})`}`, step.why];
     case "prune":
-      return [`prune: ${step.why}`, ...step.decisions.map((d) => `${d.action === "keep" ? "keep  " : "delete"} ${d.snapshot.name}: ${d.reason}`)];
+      return [`prune: ${step.why}`, ...step.decisions.map(decisionLine)];
     case "empty-trash":
       return ["empty the trash", step.why, ...step.leftovers.map((path) => `left by a dead run: ${path}`)];
     case "fail-hook":

@@ -23,7 +23,7 @@ export interface RetentionPolicy {
   timeZone?: string | undefined;
 }
 
-export type RetentionRule = "protected" | "future" | "no rule" | "keepDays" | PeriodName | "minKeep";
+export type RetentionRule = "protected" | "future" | "clock" | "no rule" | "keepDays" | PeriodName | "complete" | "minKeep";
 
 export interface RetentionDecision {
   snapshot: Snapshot;
@@ -47,7 +47,8 @@ export interface Retention {
   /**
    * The existing snapshots minFreeSpace may delete, in the order it should: first those retention prunes
    * anyway, then the oldest kept ones; never one dated after now, never the one being added or replaced,
-   * and never so many that fewer than minKeep would remain.
+   * never the newest, never the newest complete one behind partial ones, and never so many that fewer than
+   * minKeep would remain.
    */
   room: RoomCandidate[];
   /** How many complete snapshots stay when every room candidate is gone (minKeep, or fewer if there are fewer). */
@@ -57,6 +58,13 @@ export interface Retention {
 export interface RetentionOptions {
   /** The snapshot a run is making: decided with the others (it takes its period) and always kept. */
   adding?: Snapshot | undefined;
+  /** Why nothing may be pruned by age now (the clock looks wrong): every snapshot is kept, with this reason. */
+  frozen?: string | undefined;
+  /**
+   * Partial snapshots (some files failed): while any is newer than the newest complete one, that complete
+   * one is kept — it holds the last good copy of the files that fail.
+   */
+  partial?: ReadonlySet<string> | undefined;
 }
 
 /** Decide every snapshot's fate. Pure: the input is not changed, decisions refer to the input objects. */
@@ -74,6 +82,7 @@ export function applyRetention(snapshots: readonly Snapshot[], policy: Retention
   };
 
   for (const s of all) if (isFuture(s)) keep(s, "future", `dated after now (${today}): the clock may have moved back; never pruned`);
+  if (options.frozen !== undefined) for (const s of newestFirst) if (s !== adding) keep(s, "clock", options.frozen);
   const hasRule = policy.keepDays !== undefined || PERIOD_RULES.some((rule) => policy.keep?.[rule.name] !== undefined);
   if (!hasRule) for (const s of newestFirst) keep(s, "no rule", "no retention rule (keep, keepDays) is set: every snapshot is kept");
   if (policy.keepDays !== undefined) {
@@ -90,6 +99,7 @@ export function applyRetention(snapshots: readonly Snapshot[], policy: Retention
       ? { rule: "protected", reason: "the snapshot this run makes" }
       : { ...byRule, reason: `the snapshot this run makes (and ${byRule.reason})` });
   }
+  keepLastComplete(newestFirst, options.partial, keep);
   let survivors = newestFirst.filter((s) => kept.has(s)).length;
   for (const s of newestFirst) {
     if (survivors >= policy.minKeep) break;
@@ -136,11 +146,25 @@ function applyPeriodRule(
   }
 }
 
+/** The newest complete snapshot, when a newer one is partial. */
+function keepLastComplete(newestFirst: readonly Snapshot[], partial: ReadonlySet<string> | undefined, keep: (s: Snapshot, rule: RetentionRule, reason: string) => void): void {
+  if (partial === undefined || partial.size === 0) return;
+  const complete = newestFirst.find((s) => !partial.has(s.name));
+  const newer = complete === undefined ? [] : newestFirst.slice(0, newestFirst.indexOf(complete));
+  if (complete !== undefined && newer.length > 0) {
+    keep(complete, "complete", `the newest complete snapshot: ${newer.map((s) => s.name).join(", ")} ${newer.length === 1 ? "is" : "are"} partial and lack files it holds`);
+  }
+}
+
 /** minFreeSpace's order: doomed ones first, then kept ones, oldest first, stopping at minKeep. */
 function roomOrder(decisions: readonly RetentionDecision[], minKeep: number, adding: Snapshot | undefined, isFuture: (s: Snapshot) => boolean): RoomCandidate[] {
   const present = decisions.filter((d) => d.snapshot !== adding && !isFuture(d.snapshot));
-  const doomed = present.filter((d) => d.action === "delete").map((d) => ({ snapshot: d.snapshot, why: "retention prunes it after this run anyway" }));
-  const keptOnes = present.filter((d) => d.action === "keep").map((d) => ({ snapshot: d.snapshot, why: `the oldest beyond minKeep ${minKeep}` }));
+  // The newest snapshot is never deleted to make room: it is the run's main link target (without it, rsync
+  // would send and store again everything it holds) and what the shrink guard compares with.
+  const newest = present.at(-1)?.snapshot;
+  const doomed = present.filter((d) => d.action === "delete" && d.snapshot !== newest).map((d) => ({ snapshot: d.snapshot, why: "retention prunes it after this run anyway" }));
+  // The newest complete snapshot behind partial ones holds the only good copy of what fails: it stays.
+  const keptOnes = present.filter((d) => d.action === "keep" && d.rule !== "complete" && d.snapshot !== newest).map((d) => ({ snapshot: d.snapshot, why: `the oldest beyond minKeep ${minKeep}` }));
   return [...doomed, ...keptOnes].slice(0, Math.max(0, present.length - minKeep));
 }
 

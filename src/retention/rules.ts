@@ -37,8 +37,3 @@ export const PERIOD_RULES: readonly PeriodRule[] = [
   { name: "monthly", unit: "month", periodOf: (s) => s.day.slice(0, 7) },
   { name: "yearly", unit: "year", periodOf: (s) => s.day.slice(0, 4) },
 ];
-
-/** The rule named `name`. */
-export function periodRule(name: PeriodName): PeriodRule {
-  return PERIOD_RULES.find((rule) => rule.name === name)!;
-}

@@ -27,6 +27,10 @@ export interface RsyncCommand {
   dryRun?: boolean;
   /** Overall progress for a terminal (`--info=progress2`): bytes, percent, rate, files. */
   progress?: boolean;
+  /** Metadata to keep beyond -a: ACLs (-A), extended attributes and file capabilities (-X), holes (--sparse). */
+  keep?: { acls: boolean; xattrs: boolean; sparse: boolean };
+  /** Excludes of linkback's own (its backup, log and status directories inside a local source), anchored at the source root. */
+  ownExcludes?: string[];
 }
 
 /** The full argv, program first. */
@@ -37,9 +41,13 @@ export function rsyncArgv(job: Job, command: RsyncCommand): string[] {
   const argv = ["rsync", ...DEFAULT_RSYNC_FLAGS];
   if (command.dryRun === true) argv.push("--dry-run");
   if (command.progress === true) argv.push("--info=progress2");
+  if (command.keep?.acls === true) argv.push("-A");
+  if (command.keep?.xattrs === true) argv.push("-X");
+  if (command.keep?.sparse === true) argv.push("--sparse");
   // With a daemon source (host::module, rsync://), --rsh makes rsync reach the daemon over ssh (rsync(1)
   // "USING RSYNC-DAEMON FEATURES VIA A REMOTE-SHELL CONNECTION").
   if (isRemoteSource(job.source) && job.ssh !== undefined) argv.push(`--rsh=${rshString(sshArgv(job.ssh))}`);
+  for (const pattern of command.ownExcludes ?? []) argv.push(`--exclude=${pattern}`);
   for (const pattern of job.excludes) argv.push(`--exclude=${pattern}`);
   for (const dir of command.linkDests) argv.push(`--link-dest=${dir}`);
   argv.push(...job.rsyncArgs);

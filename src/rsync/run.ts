@@ -11,6 +11,10 @@ export interface RsyncOutcome {
   startError: string | undefined;
   /** The last lines rsync wrote on stderr (its own error messages). */
   stderrTail: string;
+  /** rsync's lines about files it could not transfer (`rsync: [sender] send_files failed to open "…"`), the first 100 of them … */
+  errors: string[];
+  /** … and how many there were. */
+  errorCount: number;
   stats: RsyncStats;
   canceled: boolean;
   /** Why rsync's output could not be written to its log file, if it could not. */
@@ -21,6 +25,14 @@ export interface RsyncStats {
   filesTransferred?: number;
   bytesSent?: number;
   bytesReceived?: number;
+  /** Entries in the transfer (files, directories, symlinks …): the snapshot's size in entries. */
+  files?: number;
+  /** Regular files among them. */
+  regularFiles?: number;
+  /** Sum of the sizes of all files: the snapshot's apparent size. */
+  totalBytes?: number;
+  /** Sum of the sizes of the transferred files: what this snapshot stores anew (the rest is linked). */
+  transferredBytes?: number;
 }
 
 export interface RsyncRunOptions {
@@ -51,8 +63,10 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
   });
   let stderrTail = "";
   let stdoutTail = "";
+  const errors = errorCollector();
   subprocess.stderr?.on("data", (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    errors.add(chunk.toString());
     if (options.logFile === undefined) process.stderr.write(chunk);
     else log?.write(chunk);
   });
@@ -83,10 +97,42 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
     // One line ("spawn rsync ENOENT"): execa's shortMessage repeats the whole command line before it.
     startError: result.exitCode === undefined && !result.isCanceled && result.signal === undefined ? (result.originalMessage ?? result.shortMessage ?? "").split("\n")[0] : undefined,
     stderrTail: stderrTail.trim(),
+    errors: errors.lines,
+    errorCount: errors.count,
     stats: parseStats(stdoutTail),
     canceled: result.isCanceled,
     logProblem: problem,
   };
+}
+
+/** rsync's own error lines, as they come (chunks split anywhere): the first 100 kept, all counted. */
+function errorCollector() {
+  const lines: string[] = [];
+  let count = 0;
+  let pending = "";
+  return {
+    lines,
+    get count() {
+      return count;
+    },
+    add(text: string) {
+      const parts = (pending + text).split("\n");
+      pending = parts.pop() ?? "";
+      for (const line of parts) {
+        // A file rsync could not transfer: `rsync: [sender] send_files failed to open "…"`, `symlink has no
+        // referent: "…"`, `filename overflows max-path len by 171: …`; not rsync's summary (`rsync error: …`), not a vanished file (24's, no failure).
+        const named = line.includes('"') || line.startsWith("filename overflows max-path len");
+        if (!named || line.startsWith("rsync error:") || /vanished/.test(line)) continue;
+        count++;
+        if (lines.length < 100) lines.push(line.trim());
+      }
+    },
+  };
+}
+
+/** The paths rsync's error lines name (the first quoted one of each line). */
+export function failedPaths(errors: readonly string[]): string[] {
+  return errors.map((line) => /"([^"]*)"/.exec(line)?.[1] ?? /^filename overflows max-path len by \d+: (.*)$/.exec(line)?.[1] ?? line);
 }
 
 /** Open the per-job rsync log; a log that cannot be written never stops a backup. */
@@ -102,7 +148,7 @@ function openLog(path: string | undefined): { log: WriteStream | undefined; prob
   }
 }
 
-/** The numbers of `rsync --stats` that the run summary uses. */
+/** The numbers of `rsync --stats`: the run summary, and what the snapshot's record keeps. */
 export function parseStats(text: string): RsyncStats {
   const number = (label: RegExp) => {
     const match = label.exec(text);
@@ -110,12 +156,16 @@ export function parseStats(text: string): RsyncStats {
     if (match?.[1] === undefined || match[2] !== "") return undefined;
     return Number(match[1].replaceAll(/[,.]/g, ""));
   };
+  const found: [keyof RsyncStats, number | undefined][] = [
+    ["filesTransferred", number(/Number of regular files transferred: ([\d,.]+)([A-Za-z]?)/)],
+    ["bytesSent", number(/Total bytes sent: ([\d,.]+)([A-Za-z]?)/)],
+    ["bytesReceived", number(/Total bytes received: ([\d,.]+)([A-Za-z]?)/)],
+    ["files", number(/Number of files: ([\d,.]+)([A-Za-z]?)/)],
+    ["regularFiles", number(/Number of files: [^\n]*\breg: ([\d,.]+)([A-Za-z]?)/)],
+    ["totalBytes", number(/Total file size: ([\d,.]+)([A-Za-z]?) bytes/)],
+    ["transferredBytes", number(/Total transferred file size: ([\d,.]+)([A-Za-z]?) bytes/)],
+  ];
   const stats: RsyncStats = {};
-  const files = number(/Number of regular files transferred: ([\d,.]+)([A-Za-z]?)/);
-  const sent = number(/Total bytes sent: ([\d,.]+)([A-Za-z]?)/);
-  const received = number(/Total bytes received: ([\d,.]+)([A-Za-z]?)/);
-  if (files !== undefined) stats.filesTransferred = files;
-  if (sent !== undefined) stats.bytesSent = sent;
-  if (received !== undefined) stats.bytesReceived = received;
+  for (const [key, value] of found) if (value !== undefined) stats[key] = value;
   return stats;
 }

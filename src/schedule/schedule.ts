@@ -5,10 +5,10 @@ import { addDaysTo, dayIn, daysBetween, startOfDayIn } from "../time/zone.ts";
 import { type Cycle, cycleDays, cycleMs, formatDuration, isTimed } from "../time/cycle.ts";
 
 /** What the status shows for a job. */
-export type JobState = "ok" | "running" | "failed" | "offline" | "overdue" | "disabled";
+export type JobState = "ok" | "running" | "partial" | "shrunk" | "failed" | "offline" | "overdue" | "disabled";
 
 /** How the last attempt ended. */
-export type AttemptResult = "ok" | "failed" | "offline" | "locked" | "interrupted";
+export type AttemptResult = "ok" | "partial" | "shrunk" | "failed" | "offline" | "locked" | "interrupted";
 
 export interface Attempt {
   /** When it started (ISO 8601). */
@@ -87,7 +87,7 @@ export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
   let dueAt = newest === undefined ? new Date(input.firstSeen) : after(newest, input.cycle, input.cycle, zone);
   let why = newest === undefined ? "no complete snapshot yet" : `newest ${newest.name}, every ${input.cycle.text}`;
   const last = input.lastAttempt;
-  if (last?.result === "failed" && input.failures > 0) {
+  if ((last?.result === "failed" || last?.result === "shrunk") && input.failures > 0) {
     const wait = Math.min(RETRY_BASE_MS * 2 ** Math.min(input.failures - 1, 20), cycleMs(input.cycle), RETRY_CAP_MS);
     const retryAt = new Date(new Date(last.at).getTime() + wait);
     if (retryAt.getTime() > dueAt.getTime()) {
@@ -102,9 +102,11 @@ export function scheduleJob(input: ScheduleInput, now: Date): Schedule {
       ? "overdue"
       : last?.result === "failed" || last?.result === "interrupted"
         ? "failed"
-        : last?.result === "offline"
-          ? "offline"
-          : "ok";
+        : last?.result === "shrunk" || last?.result === "partial"
+          ? last.result
+          : last?.result === "offline"
+            ? "offline"
+            : "ok";
   return { ...base, state, due, dueAt, overdue, why: `${due ? "due" : "not due"}: ${why}` };
 }
 

@@ -1,7 +1,7 @@
 // status.html: one static page any web server on the box can serve. No JavaScript; it reloads itself every
 // minute; green rows are fine, red rows need attention; readable on a phone.
 import type { JobState } from "../schedule/schedule.ts";
-import type { StatusReport } from "./report.ts";
+import { type StatusReport, needsAttention } from "./report.ts";
 import { diskText, localTime, nextDueText, shortError } from "./text.ts";
 
 /** Seconds between the page's own reloads. */
@@ -12,6 +12,8 @@ const COLOURS: Record<JobState, { background: string; text: string }> = {
   running: { background: "#0969da", text: "#ffffff" },
   offline: { background: "#9a6700", text: "#ffffff" },
   disabled: { background: "#6e7781", text: "#ffffff" },
+  partial: { background: "#bf8700", text: "#ffffff" },
+  shrunk: { background: "#cf222e", text: "#ffffff" },
   failed: { background: "#cf222e", text: "#ffffff" },
   overdue: { background: "#cf222e", text: "#ffffff" },
 };
@@ -21,7 +23,7 @@ function escape(text: string): string {
 }
 
 export function renderHtml(report: StatusReport): string {
-  const problems = report.jobs.filter((job) => job.state === "failed" || job.state === "overdue");
+  const problems = report.jobs.filter(needsAttention);
   const headline = report.jobs.length === 0 ? "No jobs yet" : problems.length === 0 ? "All backups OK" : `${problems.length} backup(s) need attention`;
   const stateStyles = Object.entries(COLOURS)
     .map(([state, colour]) => `tr.${state} td.state{background:${colour.background};color:${colour.text}}`)
@@ -35,6 +37,7 @@ export function renderHtml(report: StatusReport): string {
       `<td class="error" data-label="Last error">${escape(shortError(job.lastError, 120))}</td></tr>`;
   });
   const disks = report.filesystems.map((disk) => `<li>${escape(diskText(disk))}</li>`);
+  const warnings = report.jobs.flatMap((job) => job.warnings.map((warning) => `<li class="warning">${escape(job.name)}: ${escape(warning)}</li>`));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -72,7 +75,7 @@ td.state::before{color:inherit}
 ${rows.join("\n")}
 </tbody>
 </table>
-<ul id="disks">
+${warnings.length === 0 ? "" : `<ul id="warnings">\n${warnings.join("\n")}\n</ul>\n`}<ul id="disks">
 ${disks.join("\n")}
 </ul>
 </body>

@@ -17,6 +17,8 @@ export interface LastAttempt extends Attempt {
   durationMs?: number;
   /** rsync's exit status, when rsync ran. */
   exitCode?: number;
+  /** What needed attention although the run went on (the clock looked wrong, nothing was linked). */
+  warnings?: string[];
 }
 
 export interface LastSuccess {
@@ -26,6 +28,13 @@ export interface LastSuccess {
   filesTransferred?: number;
   bytesReceived?: number;
   bytesSent?: number;
+  /** Bytes the snapshot stored anew (the rest is hard-linked to earlier snapshots). */
+  newBytes?: number;
+  /** Entries, regular files, and the snapshot's apparent size, from rsync --stats. */
+  files?: number;
+  regularFiles?: number;
+  totalBytes?: number;
+  transferredBytes?: number;
   pruned: number;
 }
 

@@ -67,11 +67,13 @@ export class StatusRecorder {
         at: started.toISOString(),
         result,
         ...(outcome.message === undefined || result === "ok" ? {} : { error: outcome.message }),
+        ...(outcome.warnings === undefined || outcome.warnings.length === 0 ? {} : { warnings: outcome.warnings }),
         ...(outcome.snapshot === undefined ? {} : { snapshot: outcome.snapshot }),
         durationMs: Math.round(outcome.durationMs),
         ...(outcome.rsync === undefined ? {} : { exitCode: outcome.rsync.exitCode }),
       };
-      if (result === "ok") {
+      if (result === "ok" || result === "partial") {
+        // A partial snapshot is a snapshot: the job is not due again until its next cycle.
         record.failures = 0;
         delete record.overdueAlert;
         record.lastSuccess = {
@@ -79,9 +81,10 @@ export class StatusRecorder {
           snapshot: outcome.snapshot ?? "",
           durationMs: Math.round(outcome.durationMs),
           ...outcome.rsync?.stats,
+          ...(outcome.newBytes === undefined ? {} : { newBytes: outcome.newBytes }),
           pruned: outcome.pruned.length,
         };
-      } else if (result === "failed" || result === "interrupted") {
+      } else if (result === "failed" || result === "interrupted" || result === "shrunk") {
         record.failures += 1;
       }
     });
@@ -144,6 +147,10 @@ function attemptResult(outcome: JobOutcome): AttemptResult {
   switch (outcome.status) {
     case "ok":
       return "ok";
+    case "partial":
+      return "partial";
+    case "shrunk":
+      return "shrunk";
     case "locked":
       return "locked";
     case "interrupted":

@@ -37,6 +37,10 @@ export interface JobStatus {
   failures: number;
   /** Snapshots dated after now (the clock moved back): never treated as the newest, never pruned. */
   futureSnapshots: string[];
+  /** What needs attention although the last run went on: the clock looked wrong, nothing was linked. */
+  warnings: string[];
+  /** Bytes the newest snapshot stored anew (null when its run did not say). */
+  newBytes: number | null;
 }
 
 export interface StatusReport {
@@ -101,16 +105,23 @@ export function buildReport(input: {
       lastSuccess: record.lastSuccess ?? null,
       failures: record.failures,
       futureSnapshots: schedule.future.map((s) => s.name),
+      warnings: record.lastAttempt?.warnings ?? [],
+      newBytes: record.lastSuccess?.newBytes ?? null,
     };
   });
   return {
     version: STATUS_VERSION,
     generatedAt: now.toISOString(),
     host: input.host,
-    problems: jobs.some((job) => job.state === "failed" || job.state === "overdue"),
+    problems: jobs.some((job) => needsAttention(job)),
     filesystems: input.filesystems,
     jobs,
   };
+}
+
+/** Failed, overdue, a partial or refused snapshot, or a warning (the clock, a full copy): `linkback status` exits 1. */
+export function needsAttention(job: JobStatus): boolean {
+  return job.state === "failed" || job.state === "overdue" || job.state === "partial" || job.state === "shrunk" || job.warnings.length > 0;
 }
 
 function lastError(record: JobRecord, schedule: Schedule): string | null {
@@ -121,6 +132,6 @@ function lastError(record: JobRecord, schedule: Schedule): string | null {
     const since = schedule.newest === undefined ? "never backed up" : `no complete snapshot since ${schedule.newest.name}`;
     return attemptError === undefined ? since : `${since}; last: ${attemptError}`;
   }
-  if (schedule.state === "failed" || schedule.state === "offline") return attemptError ?? schedule.state;
+  if (schedule.state === "failed" || schedule.state === "offline" || schedule.state === "partial" || schedule.state === "shrunk") return attemptError ?? schedule.state;
   return null;
 }

@@ -1,7 +1,7 @@
 // status.txt and `linkback status`: plain ASCII, one line per job, readable with `cat` or a phone's browser.
 import { localStamp } from "../time/zone.ts";
 import { formatBytes } from "../bytes.ts";
-import type { FilesystemUsage, JobStatus, StatusReport } from "./report.ts";
+import { type FilesystemUsage, type JobStatus, type StatusReport, needsAttention } from "./report.ts";
 
 /** A time for people, in the box's local time: `2026-11-24 10:20`. */
 export function localTime(iso: string): string {
@@ -29,18 +29,19 @@ export function shortError(text: string | null, max = 70): string {
 
 /** The whole status as ASCII text (anything else in names or messages becomes `?`). */
 export function renderText(report: StatusReport): string {
-  const problems = report.jobs.filter((job) => job.state === "failed" || job.state === "overdue").length;
+  const problems = report.jobs.filter(needsAttention).length;
   const lines = [
     `linkback status ${localTime(report.generatedAt)} on ${report.host}: ${report.jobs.length} job(s), ${problems === 0 ? "no problems" : `${problems} need(s) attention`}`,
     ...report.filesystems.map((disk) => `disk ${diskText(disk)}`),
     "",
   ];
-  const header = ["JOB", "STATE", "LAST SNAPSHOT", "AGE", "CYCLE", "NEXT DUE", "LAST ERROR"];
+  const header = ["JOB", "STATE", "LAST SNAPSHOT", "AGE", "NEW", "CYCLE", "NEXT DUE", "LAST ERROR"];
   const rows = report.jobs.map((job) => [
     job.name,
     job.state,
     job.lastSnapshot?.name ?? "none",
     job.lastSnapshot?.age ?? "-",
+    job.newBytes === null ? "-" : formatBytes(job.newBytes),
     job.every ?? "-",
     nextDueText(job),
     shortError(job.lastError),
@@ -50,6 +51,7 @@ export function renderText(report: StatusReport): string {
     lines.push(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ").trimEnd());
   }
   if (report.jobs.length === 0) lines.push("(no jobs yet: `linkback due` or `linkback run` writes them here)");
+  for (const job of report.jobs) for (const warning of job.warnings) lines.push(`warning: ${job.name}: ${warning}`);
   for (const job of report.jobs.filter((j) => j.futureSnapshots.length > 0)) {
     lines.push(`warning: ${job.name} has snapshots dated after now (${job.futureSnapshots.join(", ")}): has the clock moved back?`);
   }

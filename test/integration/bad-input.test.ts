@@ -165,7 +165,7 @@ describe("run --all and check with broken jobs among healthy ones", { skip }, ()
     const clean = await all("2026-11-01T03:00:00");
     assert.equal(clean.exitCode, 0, clean.stderr);
     assert.doesNotMatch(clean.stderr, /_template|_example|templates are never loaded/);
-    assert.deepEqual(await allNames(ws.backup), [".linkback-alpha.job", ".linkback-gamma.job", "alpha-2026-11-01", "gamma-2026-11-01"]);
+    assert.deepEqual(await allNames(ws.backup), [".linkback-alpha.job", ".linkback-alpha.meta", ".linkback-gamma.job", ".linkback-gamma.meta", ".linkback-trash", "alpha-2026-11-01", "gamma-2026-11-01"]);
 
     // + a broken job file (beta, sorted between the two): 3, both healthy ones backed up.
     const betaFile = await writeJob(ws.jobs, "beta", { ...healthy("beta"), keepDays: "7" });
@@ -202,7 +202,7 @@ describe("run --all and check with broken jobs among healthy ones", { skip }, ()
     await writeJob(dir, "two", { ...healthy("two"), excludes: ["/tmp/*", "cache dir/"] });
     const ok = await linkback(["check", "--jobs", dir], ws.env(NOW));
     assert.equal(ok.exitCode, 0, ok.stderr);
-    assert.match(ok.stdout, new RegExp(`^one: ok \\(${re(join(dir, "one.ts"))}\\)\\n {2}rsync -aH --numeric-ids --partial --itemize-changes --stats --timeout=1800 -- ${re(ws.src)}/ ${re(ws.backup)}/one-incomplete/$`, "m"));
+    assert.match(ok.stdout, new RegExp(`^one: ok \\(${re(join(dir, "one.ts"))}\\)\\n {2}rsync -aH --numeric-ids --partial --itemize-changes --stats --timeout=1800 -A -X --sparse -- ${re(ws.src)}/ ${re(ws.backup)}/one-incomplete/\\n {2}kept beyond rsync -a: ACLs, xattrs \\(file capabilities among them\\), holes of sparse files$`, "m"));
     assert.match(ok.stdout, /^two: ok .*\n {2}rsync .*'--exclude=\/tmp\/\*' '--exclude=cache dir\/' -- /m);
     const broken = await writeJob(dir, "three", { ...healthy("three"), exludes: [] });
     const bad = await linkback(["check", "--jobs", dir], ws.env(NOW));

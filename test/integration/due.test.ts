@@ -74,7 +74,7 @@ describe("linkback due", { skip }, () => {
     assert.deepEqual(await ran(), ["pre alpha", "pre bravo", "pre charlie", "pre delta"], "all due at midnight: equal, so by name");
     const st = await linkback(["status", "--jobs", ws.jobs], ws.env("2026-11-05T00:20:00"));
     assert.equal(st.exitCode, 0, st.stdout + st.stderr);
-    assert.match(st.stdout, /^alpha\s+ok\s+alpha-2026-11-05\s+today\s+1d\s+2026-11-06 00:00\s+-$/m);
+    assert.match(st.stdout, /^alpha\s+ok\s+alpha-2026-11-05\s+today\s+\d+ B\s+1d\s+2026-11-06 00:00\s+-$/m);
   });
 
   test("a failed job is retried after 5, 10 … minutes, not every tick; the failed attempt does not reset the clock", async () => {
@@ -136,7 +136,7 @@ describe("linkback due", { skip }, () => {
     assert.equal((await stateOf("foxtrot"))?.state, "failed");
     const st = await linkback(["status", "--jobs", ws.jobs], ws.env("2026-11-08T00:30:00"));
     assert.equal(st.exitCode, 1);
-    assert.match(st.stdout, /^foxtrot\s+failed\s+none\s+-\s+-\s+-\s+job file: .*`every`/m);
+    assert.match(st.stdout, /^foxtrot\s+failed\s+none\s+-\s+-\s+-\s+-\s+job file: .*`every`/m);
     const json = await linkback(["status", "--json", "--jobs", ws.jobs], ws.env("2026-11-08T00:30:00"));
     assert.equal(json.exitCode, 1);
     assert.equal((JSON.parse(json.stdout) as StatusJson).problems, true);

@@ -11,7 +11,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, test } from "node:test";
-import { writeJob, writeTree } from "../helpers/cli.ts";
+import { linkback, writeJob, writeTree } from "../helpers/cli.ts";
 import {
   type Workspace,
   allNames,
@@ -81,7 +81,8 @@ async function assertFailedDay(c: Case, result: { exitCode: number; stderr: stri
     assert.deepEqual(await fullListing(join(c.ws.backup, name)), listing, `${name} (keepDays 1 would delete it) is untouched`);
   }
   assert.ok(!names.includes(`.linkback-${prefix}.lock`), "lock released");
-  assert.ok(!existsSync(join(c.ws.backup, ".linkback-trash")), "nothing was moved to the trash");
+  const trash = join(c.ws.backup, ".linkback-trash");
+  assert.ok(!existsSync(trash) || (await allNames(trash)).length === 0, "nothing was moved to the trash (the folder exists, empty)");
   const fail = (await readFile(c.failMarker, "utf8")).trim().split("\n");
   assert.equal(fail.length, 1, "the fail hook ran once");
   const [status, exitCode, error] = fail[0]!.split("|");
@@ -94,8 +95,8 @@ async function assertFailedDay(c: Case, result: { exitCode: number; stderr: stri
 }
 
 /**
- * Names in a backup dir, an EMPTY trash folder (a non-empty trash is an error) and the prefix's owner
- * marker `.linkback-PREFIX.job` (checked to name the job) left out.
+ * Names in a backup dir, an EMPTY trash folder (a non-empty trash is an error), the prefix's owner
+ * marker `.linkback-PREFIX.job` (checked to name the job) and its records `.linkback-PREFIX.meta` left out.
  */
 async function visible(dir: string): Promise<string[]> {
   const trash = join(dir, ".linkback-trash");
@@ -104,7 +105,7 @@ async function visible(dir: string): Promise<string[]> {
   for (const marker of names.filter((name) => /^\.linkback-.*\.job$/.test(name))) {
     assert.equal((await readFile(join(dir, marker), "utf8")).trim(), "laptop", `${marker} names the job that owns the prefix`);
   }
-  return names.filter((name) => name !== ".linkback-trash" && !/^\.linkback-.*\.job$/.test(name));
+  return names.filter((name) => name !== ".linkback-trash" && !/^\.linkback-.*\.(job|meta)$/.test(name));
 }
 
 describe("a failed day with the real rsync, then the next day", { skip }, () => {
@@ -128,33 +129,38 @@ describe("a failed day with the real rsync, then the next day", { skip }, () => 
     }
   });
 
-  test("exit 23 (real: a dangling symlink with --copy-links): failure; next day resumes and links what was already sent", async () => {
+  test("exit 23 (real: a dangling symlink with --copy-links): a partial snapshot, published and marked; the last complete one stays; exit 5", async () => {
     const c = await setup("rsync23", { rsyncArgs: ["--copy-links"] });
     try {
       await writeFile(join(c.ws.src, "big.bin"), randomBytes(300_000));
       await symlink("/nonexistent/linkback-test-target", join(c.ws.src, "broken"));
-      const failed = await c.ws.run(["laptop"], "2026-10-10T03:00:00");
-      await assertFailedDay(c, failed, { code: 23, meaning: /partial transfer due to error/, day: "2026-10-10" });
-      assert.match(failed.stderr, /symlink has no referent/, "rsync's own words are in the line");
-      const staging = join(c.ws.backup, "laptop-incomplete");
-      const sent = await inodes(staging);
-      assert.ok(sent["big.bin"] !== undefined && sent["a.txt"] !== undefined, "the failed attempt transferred files");
+      const partial = await c.ws.run(["laptop"], "2026-10-10T03:00:00");
+      assert.equal(partial.exitCode, 5, partial.stderr);
+      assert.match(partial.stderr, /rsync could not transfer 1 file\(s\) \(exit 23\): the snapshot is published marked partial/);
+      const snapshot = join(c.ws.backup, "laptop-2026-10-10");
+      const sent = await inodes(snapshot);
+      assert.ok(sent["big.bin"] !== undefined && sent["a.txt"] !== undefined && sent.broken === undefined, "everything but the failing file is in it");
+      const records = JSON.parse(await readFile(join(c.ws.backup, ".linkback-laptop.meta", "snapshots.json"), "utf8")) as { snapshots: Record<string, { partial?: { count: number; files: string[] } }> };
+      assert.deepEqual(records.snapshots["laptop-2026-10-10"]!.partial, { count: 1, files: [join(c.ws.src, "broken")] }, "marked partial outside the tree, with the file");
+      // keepDays 1 prunes laptop-10-01, but laptop-10-02 — the newest complete one — stays: it holds what fails.
+      assert.deepEqual(await visible(c.ws.backup), ["laptop-2026-10-02", "laptop-2026-10-10"]);
+      const [status, exitCode, error] = (await readFile(c.failMarker, "utf8")).trim().split("|");
+      assert.deepEqual([status, exitCode], ["partial", "23"], "the fail hook ran, told it is partial");
+      assert.match(error ?? "", /laptop-2026-10-10 is partial: rsync could not transfer 1 file\(s\) \(.*broken\)/);
+      assert.ok(!existsSync(c.afterMarker), "not the after hook");
+      const status1 = await linkback(["status", "--jobs", c.ws.jobs], c.ws.env("2026-10-10T04:00:00"));
+      assert.equal(status1.exitCode, 1, "status needs attention");
+      assert.match(status1.stdout, /^laptop\s+partial\s+laptop-2026-10-10\s/m);
 
-      // The next day, with the source fixed and the real rsync: resume.
+      // The next day, with the source fixed: complete; now the old complete one may go.
       await rm(join(c.ws.src, "broken"));
       const next = await c.ws.run(["laptop"], "2026-10-11T03:00:00");
       assert.equal(next.exitCode, 0, next.stderr);
-      const argv = await lastRsyncArgv(c.ws.logs);
-      assert.equal(argv.find((a) => a.startsWith("--link-dest=")), `--link-dest=${join(c.ws.backup, "laptop-incomplete.prev")}`, "the failed attempt is the first link target");
-      assert.ok(argv.at(-1) === `${staging}/`, "rsync writes into a fresh staging directory");
-      const snapshot = join(c.ws.backup, "laptop-2026-10-11");
-      const now = await inodes(snapshot);
-      assert.equal(now["big.bin"]!.ino, sent["big.bin"]!.ino, "big.bin is the failed attempt's inode: hard-linked, not sent again");
-      assert.equal(now["dir/b.txt"]!.ino, sent["dir/b.txt"]!.ino);
-      assert.equal(filesTransferred(await rsyncLog(c.ws.logs, "laptop")), 0, "rsync transferred nothing new");
-      assert.deepEqual(await manifest(snapshot), await manifest(c.ws.src));
-      assert.deepEqual(await visible(c.ws.backup), ["laptop-2026-10-11"], "no -incomplete* left; old snapshots pruned only now");
-      assert.ok((await readLog(c.ws.logs)).some((e) => /resuming: the previous failed attempt is the first link target/.test(e.msg)));
+      const now = await inodes(join(c.ws.backup, "laptop-2026-10-11"));
+      assert.equal(now["big.bin"]!.ino, sent["big.bin"]!.ino, "the partial snapshot is a link target: big.bin is not sent again");
+      assert.deepEqual(await visible(c.ws.backup), ["laptop-2026-10-11"]);
+      const status2 = await linkback(["status", "--jobs", c.ws.jobs], c.ws.env("2026-10-11T04:00:00"));
+      assert.equal(status2.exitCode, 0, status2.stdout);
     } finally {
       await c.ws.cleanup();
     }

@@ -184,6 +184,8 @@ describe("the dry run's plan is the run: minFreeSpace on a full tmpfs", { skip: 
         assert.match(room.why as string, /delete small-2026-07-01, then small-2026-07-02 until there is; still short after small-2026-07-02 → the run fails before rsync/);
         assertSame(plan, executed);
         assert.deepEqual(await listNames(backup), ["small-2026-07-02", "small-2026-07-03", "small-2026-07-04"]);
+        const status = JSON.parse((await linkback(["status", "--json", "--jobs", ws.jobs], ws.env(now))).stdout) as { jobs: { snapshotCount: number }[] };
+        assert.equal(status.jobs[0]!.snapshotCount, 3, "the status knows the one deleted to make room is gone");
       }
       await ws.cleanup();
     } finally {

@@ -65,7 +65,7 @@ describe("GFS retention over ten weeks: daily 7, weekly 4, monthly 3", { skip },
       "2026-03-05": "daily", "2026-03-06": "daily", "2026-03-07": "daily", "2026-03-08": "daily", "2026-03-09": "daily", "2026-03-10": "daily", "2026-03-11": "daily",
     });
     const text = await linkback(["list", "laptop", "--jobs", ws.jobs], ws.env("2026-03-11T04:00:00"));
-    assert.match(text.stdout, /^laptop-2026-02-08 +2026-02-08 +complete +kept: the newest of week 2026-W06, weekly #4 of 4$/m);
+    assert.match(text.stdout, /^laptop-2026-02-08 +2026-02-08 +complete +11 B +kept: the newest of week 2026-W06, weekly #4 of 4$/m, "with what it stored anew (NEW)");
     // daily 3: 03-09 … 03-11; weekly 2, skipping W11 (a daily keeps 03-11): W10 → 03-08, W09 → 03-01 (filled: no oldest).
     await ws.job("laptop", { keep: { daily: 3, weekly: 2 } });
     const dry = await linkback(["prune", "laptop", "--dry-run", "--jobs", ws.jobs], ws.env("2026-03-11T04:00:00"));

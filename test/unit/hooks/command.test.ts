@@ -10,7 +10,7 @@ import type { HookContext, Job } from "../../../src/config/types.ts";
 describe("hooks", () => {
   const job = (overrides: Partial<Job> = {}): Job => ({
     name: "univac", file: "/repo/jobs/univac.ts", prefix: "univac", backupDir: "/mnt/sda1/backups", source: "root@192.168.1.20:/",
-    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, minKeepCount: 1, ...overrides,
+    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, minKeepCount: 1, shrinkLimit: 0.5, ...overrides,
   });
 
   test("hookEnvironment: every LINKBACK_* variable, as strings", () => {
@@ -22,7 +22,11 @@ describe("hooks", () => {
       LINKBACK_EXIT_CODE: "23",
       LINKBACK_ERROR: "rsync failed with exit 23",
       LINKBACK_DURATION_MS: "1235",
+      LINKBACK_FAILED_FILES: "",
     });
+    const partial = hookEnvironment({ ...failed, status: "partial", failedFiles: ["/etc/shadow", "/home/ben/with space"] });
+    assert.equal(partial.LINKBACK_STATUS, "partial");
+    assert.equal(partial.LINKBACK_FAILED_FILES, "/etc/shadow\n/home/ben/with space", "one path a line");
   });
   test("hookEnvironment: before rsync, exit code and error are empty, never 'undefined'", () => {
     const env = hookEnvironment({ job: "univac", snapshot: "univac-2026-11-22", status: "pending", durationMs: 0 });

@@ -24,7 +24,7 @@ const TODAY = "laptop-2026-11-22";
 function job(overrides: Partial<Job> = {}): Job {
   return {
     name: "laptop", file: "/repo/jobs/laptop.ts", prefix: "laptop", backupDir: BACKUP, source: "/home/ben",
-    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, minKeepCount: 1, ...overrides,
+    excludes: [], rsyncArgs: [], hooks: {}, cycle: DAILY, alertCycle: threeTimes(DAILY), enabled: true, minKeepCount: 1, shrinkLimit: 0.5, ...overrides,
   };
 }
 
@@ -37,7 +37,7 @@ const snapshotsOf = (list: string[]): Snapshot[] => list.map((day) => snapshotFr
 /** Facts as the disk would give them: `list` are snapshot days (readInventory sorts them oldest first). */
 function inventory(list: string[], overrides: Partial<Inventory> = {}, extra: Partial<Facts> = {}): Facts {
   const snapshots = snapshotsOf(list).sort((a, b) => a.madeAt - b.madeAt);
-  return { inventory: { backupDir: BACKUP, snapshots, staging: false, stagingEmpty: false, previous: false, replaced: [], trash: [], ...overrides }, space: undefined, ...extra };
+  return { inventory: { backupDir: BACKUP, snapshots, staging: false, stagingEmpty: false, previous: false, replaced: [], trash: [], ...overrides }, space: undefined, records: new Map(), ...extra };
 }
 const stepOf = <K extends StepKind>(plan: Plan, kind: K) => plan.steps.find((step): step is Extract<Step, { kind: K }> => step.kind === kind);
 const resumeOf = (plan: Plan) => {
@@ -46,6 +46,8 @@ const resumeOf = (plan: Plan) => {
 };
 const discardOf = (plan: Plan) => stepOf(plan, "discard-attempt")?.path;
 const replacesOf = (plan: Plan) => stepOf(plan, "publish")?.replaces;
+/** The failed attempt the run links against first: what clean-up removes after success as "the resumed failed attempt". */
+const resumeBaseOf = (plan: Plan) => stepOf(plan, "clean-up")?.paths.find((p) => p.why.includes("resumed failed attempt"))?.path;
 const at = (name: string) => `${BACKUP}/${name}`;
 const STAGING = at("laptop-incomplete");
 const PREVIOUS = at("laptop-incomplete.prev");
@@ -114,7 +116,7 @@ describe("link-dest selection", () => {
     assert.deepEqual(plan.linkDests, []);
     assert.equal(plan.rsyncArgv.some((a) => a.startsWith("--link-dest")), false);
     assert.equal(resumeOf(plan), undefined);
-    assert.equal(plan.resumeBase, undefined);
+    assert.equal(resumeBaseOf(plan), undefined);
     assert.equal(discardOf(plan), undefined);
     assert.equal(replacesOf(plan), undefined);
   });
@@ -165,8 +167,8 @@ describe("leftovers of a failed attempt", () => {
     const plan = planRun(job(), inventory(days(25), { staging: true }), NOW);
     checkInvariants(plan);
     assert.deepEqual(resumeOf(plan), { from: STAGING, to: PREVIOUS });
-    assert.equal(plan.resumeBase, PREVIOUS);
-    assert.equal(plan.linkDests[0], plan.resumeBase, "the resume base is the first link target");
+    assert.equal(resumeBaseOf(plan), PREVIOUS);
+    assert.equal(plan.linkDests[0], resumeBaseOf(plan), "the resume base is the first link target");
     assert.equal(plan.linkDests.length, 20, "resume base + the 19 newest snapshots");
     assert.deepEqual(plan.linkDests.slice(1), days(19).reverse().map((day) => at(`laptop-${day}`)));
     assert.equal(discardOf(plan), undefined);
@@ -187,7 +189,7 @@ describe("leftovers of a failed attempt", () => {
     checkInvariants(plan);
     assert.equal(discardOf(plan), PREVIOUS);
     assert.deepEqual(resumeOf(plan), { from: STAGING, to: PREVIOUS });
-    assert.equal(plan.resumeBase, PREVIOUS);
+    assert.equal(resumeBaseOf(plan), PREVIOUS);
     assert.equal(plan.linkDests[0], PREVIOUS);
     assert.equal(plan.linkDests.filter((d) => d === PREVIOUS).length, 1);
     assert.equal(plan.linkDests.length, 20);
@@ -197,7 +199,7 @@ describe("leftovers of a failed attempt", () => {
     checkInvariants(plan);
     assert.equal(resumeOf(plan), undefined);
     assert.equal(discardOf(plan), undefined);
-    assert.equal(plan.resumeBase, PREVIOUS);
+    assert.equal(resumeBaseOf(plan), PREVIOUS);
     assert.equal(plan.linkDests[0], PREVIOUS);
     assert.equal(plan.linkDests.length, 20);
     assert.equal(plan.rsyncArgv.at(-1), `${STAGING}/`);
@@ -391,13 +393,13 @@ describe("an empty staging directory (an attempt that failed before rsync wrote)
     assert.ok(stepOf(plan, "clear-empty-staging") !== undefined);
     assert.equal(resumeOf(plan), undefined);
     assert.equal(discardOf(plan), undefined);
-    assert.equal(plan.resumeBase, PREVIOUS);
+    assert.equal(resumeBaseOf(plan), PREVIOUS);
     assert.equal(plan.linkDests[0], PREVIOUS);
   });
   test("without an earlier attempt there is no resume base", () => {
     const plan = planRun(job(), inventory(days(3), { stagingEmpty: true }), NOW);
     assert.ok(stepOf(plan, "clear-empty-staging") !== undefined);
-    assert.equal(plan.resumeBase, undefined);
+    assert.equal(resumeBaseOf(plan), undefined);
     assert.ok(!plan.linkDests.some((dir) => dir.includes("incomplete")));
   });
 });

@@ -7,7 +7,7 @@ process.env.TZ = "Europe/Berlin";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type RetentionDecision, type RetentionOptions, type RetentionPolicy, applyRetention as retain } from "../../../src/retention/policy.ts";
-import { PERIOD_RULES, type PeriodName, periodRule } from "../../../src/retention/rules.ts";
+import { PERIOD_RULES, type PeriodName } from "../../../src/retention/rules.ts";
 import type { Snapshot } from "../../../src/store/inventory.ts";
 import { prng } from "../../helpers/prng.ts";
 import { snapshotFromName } from "../../../src/store/names.ts";
@@ -15,7 +15,7 @@ import type { KeepRules } from "../../../src/config/types.ts";
 
 const snap = (name: string, timeZone?: string): Snapshot => snapshotFromName("laptop", name, timeZone)!;
 const PERIODS = PERIOD_RULES.map((rule) => rule.name);
-const periodOf = (name: PeriodName, s: Snapshot, zone?: string) => periodRule(name).periodOf(s, zone);
+const periodOf = (name: PeriodName, s: Snapshot, zone?: string) => PERIOD_RULES.find((rule) => rule.name === name)!.periodOf(s, zone);
 /** The decisions alone (most tests); `protect`: the snapshot a run is adding, by name. */
 function applyRetention(history: readonly Snapshot[], p: RetentionPolicy, now: Date, protect?: string): RetentionDecision[] {
   const options: RetentionOptions = protect === undefined ? {} : { adding: history.find((s) => s.name === protect) };

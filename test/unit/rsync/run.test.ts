@@ -58,11 +58,14 @@ Total bytes received: 22.89K
 sent 3.53M bytes  received 22.89K bytes  7.11M bytes/sec
 `;
   test("reads the numbers, with thousands separators", () => {
-    assert.deepEqual(parseStats(captured), { filesTransferred: 1204, bytesSent: 3_532_328, bytesReceived: 22_895 });
+    assert.deepEqual(parseStats(captured), { filesTransferred: 1204, bytesSent: 3_532_328, bytesReceived: 22_895, files: 1205, regularFiles: 1204, totalBytes: 3_461_697, transferredBytes: 3_461_697 });
   });
   test("after itemized output (the tail of stdout)", () => {
     const itemized = Array.from({ length: 20 }, (_, i) => `>f+++++++++ dir/file ${i}`).join("\n");
-    assert.deepEqual(parseStats(`${itemized}\n${captured}`), { filesTransferred: 1204, bytesSent: 3_532_328, bytesReceived: 22_895 });
+    assert.deepEqual(parseStats(`${itemized}\n${captured}`), { filesTransferred: 1204, bytesSent: 3_532_328, bytesReceived: 22_895, files: 1205, regularFiles: 1204, totalBytes: 3_461_697, transferredBytes: 3_461_697 });
+  });
+  test("a snapshot without regular files: entries counted, no regular ones listed (the record says 0)", () => {
+    assert.deepEqual(parseStats("Number of files: 1 (dir: 1)\nTotal file size: 0 bytes\n"), { files: 1, totalBytes: 0 });
   });
   test("a locale that separates thousands with dots", () => {
     assert.deepEqual(parseStats("Number of regular files transferred: 1.204\nTotal bytes sent: 3.532.328\nTotal bytes received: 22.895\n"),

@@ -97,15 +97,15 @@ describe("renderText", () => {
     assert.match(first!, /^linkback status 2026-11-22 03:00 on router: 2 job\(s\), 1 need\(s\) attention$/);
     assert.equal(second, "disk /mnt/usb: 1.0 TB total, 400.0 GB used, 600.0 GB free (40% used)");
   });
-  test("one line per job with name, state, snapshot, age, cycle, next due, error", () => {
+  test("one line per job with name, state, snapshot, age, new bytes, cycle, next due, error", () => {
     const lines = text.split("\n");
     const header = lines.find((line) => line.startsWith("JOB"))!;
-    assert.match(header, /^JOB\s+STATE\s+LAST SNAPSHOT\s+AGE\s+CYCLE\s+NEXT DUE\s+LAST ERROR$/);
+    assert.match(header, /^JOB\s+STATE\s+LAST SNAPSHOT\s+AGE\s+NEW\s+CYCLE\s+NEXT DUE\s+LAST ERROR$/);
     const laptop = lines.find((line) => line.startsWith("laptop"))!;
-    assert.match(laptop, /^laptop\s+failed\s+laptop-2026-11-21\s+1 day\s+1d\s+\S.*rsync: \?rger/);
+    assert.match(laptop, /^laptop\s+failed\s+laptop-2026-11-21\s+1 day\s+-\s+1d\s+\S.*rsync: \?rger/);
     assert.ok(!laptop.includes("second line\n"));
     const desktop = lines.find((line) => line.startsWith("desktop"))!;
-    assert.match(desktop, /^desktop\s+ok\s+desktop-2026-11-22\s+today\s+1d\s+2026-11-23 00:00\s+-$/);
+    assert.match(desktop, /^desktop\s+ok\s+desktop-2026-11-22\s+today\s+-\s+1d\s+2026-11-23 00:00\s+-$/);
   });
   test("columns line up", () => {
     const lines = text.split("\n").filter((line) => /^(JOB|laptop|desktop)/.test(line));
@@ -139,5 +139,34 @@ describe("renderHtml", () => {
     assert.match(html, /tr\.failed td\.state\{background:#cf222e/);
     assert.match(html, /tr\.overdue td\.state\{background:#cf222e/);
     assert.match(html, /tr\.ok td\.state\{background:#1a7f37/);
+  });
+});
+
+describe("partial, shrunk and warnings", () => {
+  const at = "2026-11-22T01:00:00.000Z";
+  const partial = record("partial", { lastAttempt: { at, result: "partial", error: "job partial: partial-2026-11-22 is partial: rsync could not transfer 1 file(s) (/etc/shadow)" }, lastSuccess: { at, snapshot: "partial-2026-11-22", durationMs: 10, pruned: 0, newBytes: 2048 } }, ["2026-11-22"]);
+  const shrunk = record("shrunk", { lastAttempt: { at, result: "shrunk", error: "job shrunk: source /srv has 0 files where shrunk-2026-11-21 has 500" }, failures: 1 }, ["2026-11-21"]);
+  const clock = record("clock", { lastAttempt: { at, result: "ok", warnings: ["the clock looks wrong: now (2031-11-22T01:00Z) is 1827 days after …"] } }, ["2026-11-22"]);
+  const fine = record("fine", { lastAttempt: { at, result: "ok" } }, ["2026-11-22"]);
+  test("states partial and shrunk with their errors; a warning; each makes `status` exit 1", () => {
+    const r = report([partial, shrunk, clock, fine]);
+    const by = Object.fromEntries(r.jobs.map((j) => [j.name, j]));
+    assert.equal(by.partial!.state, "partial");
+    assert.match(by.partial!.lastError!, /could not transfer 1 file/);
+    assert.equal(by.partial!.newBytes, 2048);
+    assert.equal(by.shrunk!.state, "shrunk");
+    assert.deepEqual(by.clock!.warnings, ["the clock looks wrong: now (2031-11-22T01:00Z) is 1827 days after …"]);
+    assert.equal(r.problems, true);
+    for (const one of [partial, shrunk, clock]) assert.equal(report([one, fine]).problems, true, one.job);
+    assert.equal(report([fine]).problems, false);
+  });
+  test("the text and the page show them: amber for partial, the warning lines", () => {
+    const r = report([partial, clock]);
+    const text = renderText(r);
+    assert.match(text, /^partial\s+partial\s+partial-2026-11-22\s+today\s+2\.0 kB\s/m);
+    assert.match(text, /^warning: clock: the clock looks wrong/m);
+    const html = renderHtml(r);
+    assert.match(html, /tr\.partial td\.state\{background:#bf8700/);
+    assert.match(html, /<ul id="warnings">\n<li class="warning">clock: the clock looks wrong/);
   });
 });
