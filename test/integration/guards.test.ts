@@ -174,6 +174,8 @@ export default defineJob({ prefix: "weekly", backupDir: ${JSON.stringify(ws.back
     assert.deepEqual(await snapshotsOf(ws), ["p-2026-11-01", "p-2026-11-02"], "published; the complete one stays although keepDays 1");
     assert.equal((await readFile(join(ws.backup, "p-2026-11-02", "f3.txt"), "utf8")), "file 3\n");
     assert.ok((await recordsOf(ws)).snapshots["p-2026-11-02"]!.partial!.count >= 1);
+    // Node's fs.rm cannot remove a tree that deep (ENAMETOOLONG); rm -rf walks it by relative names.
+    await execa("rm", ["-rf", "--", ws.root]);
   });
 });
 
