@@ -1,7 +1,9 @@
 // Start-up: `linkback --version`, and `linkback check` with 20 job files with a cold and a warm jiti cache,
 // through each entry (router/ bundle, dist/, sources through jiti), against bare `node -e ""`; with the peak
-// RSS of each. Side by side in one run, interleaved; medians, spread, ratios.
-// Usage: node --import tsx bench/startup.ts [--repeat R]
+// RSS of each. What the job files' threads cost (issue 12): `check` of the 20 files and `run` of one local
+// job on the router/ bundle, each beside the same with LINKBACK_JOB_THREADS=off (the job file loaded in
+// linkback's own thread, as before). Side by side in one run, interleaved; medians, spread, ratios.
+// Usage: node --import tsx bench/startup.ts [--repeat R] [--threads-only]   (only the rows about the threads)
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +12,7 @@ import { execa } from "execa";
 import { BIN, ROOT } from "../test/helpers/cli.ts";
 import { type Timing, report } from "./measure.ts";
 
-const { values } = parseArgs({ options: { repeat: { type: "string" } } });
+const { values } = parseArgs({ options: { repeat: { type: "string" }, "threads-only": { type: "boolean" } } });
 const REPEAT = Number(values.repeat ?? 10);
 const CACHE = join(ROOT, "node_modules/.cache/linkback-jiti");
 
@@ -51,16 +53,49 @@ export default defineJob({
 `);
   }
   const env = { LINKBACK_SYSLOG: "off", LINKBACK_STATUS_DIR: join(root, "status"), LINKBACK_LOG_DIR: join(root, "log") };
+  // One local job with a function hook (its thread stays for the run) for `run`, in a jobs directory of its own.
+  const runJobs = join(root, "run-jobs");
+  await mkdir(join(root, "source"), { recursive: true });
+  for (let i = 0; i < 50; i++) await writeFile(join(root, "source", `file-${i}.txt`), `${i}\n`.repeat(100));
+  // plain: no function in the export (its thread ends after the load); hook: a function hook (it stays).
+  for (const name of ["plain-threads", "plain-nothreads", "hook-threads", "hook-nothreads"]) {
+    await mkdir(join(root, `backup-${name}`), { recursive: true });
+    await mkdir(runJobs, { recursive: true });
+    const hook = name.startsWith("hook") ? `\n  hooks: { after: async (context) => { if (context.status !== "ok") throw new Error(context.status); } },` : "";
+    await writeFile(join(runJobs, `${name}.ts`), `import { defineJob } from "linkback";
+export default defineJob({
+  prefix: ${JSON.stringify(name)},
+  backupDir: ${JSON.stringify(join(root, `backup-${name}`))},
+  source: ${JSON.stringify(join(root, "source"))},
+  keep: { daily: 7 },${hook}
+});
+`);
+  }
   const rows: Record<string, { seconds: number[]; mb: number[] }> = {};
   const add = (label: string, result: { seconds: number; mb: number }) => {
     rows[label] ??= { seconds: [], mb: [] };
     rows[label]!.seconds.push(result.seconds);
     rows[label]!.mb.push(result.mb);
   };
+  const bundle = { ...env, LINKBACK_ENTRY: "bundle" };
+  const inThisThread = { ...bundle, LINKBACK_JOB_THREADS: "off" };
   for (let i = 0; i < REPEAT; i++) {
     add("node -e '' (baseline)", await run([process.execPath, "-e", ""]));
-    add("linkback --version", await run([process.execPath, BIN, "--version"], env));
-    for (const entry of ["bundle", "dist", "sources"]) {
+    const day = { LINKBACK_NOW: new Date(Date.UTC(2026, 0, 1 + i, 3)).toISOString() };
+    const isolation: [string, () => Promise<{ seconds: number; mb: number }>][] = [
+      ["run, 1 local job (bundle, job file in a thread)", () => run([process.execPath, BIN, "run", "plain-threads", "--jobs", runJobs], { ...bundle, ...day })],
+      ["run, 1 local job (bundle, job file in linkback's thread)", () => run([process.execPath, BIN, "run", "plain-nothreads", "--jobs", runJobs], { ...inThisThread, ...day })],
+      ["run, 1 local job with a function hook (bundle, its thread kept for the run)", () => run([process.execPath, BIN, "run", "hook-threads", "--jobs", runJobs], { ...bundle, ...day })],
+      ["run, 1 local job with a function hook (bundle, in linkback's thread)", () => run([process.execPath, BIN, "run", "hook-nothreads", "--jobs", runJobs], { ...inThisThread, ...day })],
+      ["check, 20 jobs, warm jiti cache (bundle, job files in threads)", () => run([process.execPath, BIN, "check", "--jobs", jobs], bundle)],
+      ["check, 20 jobs, warm jiti cache (bundle, job files in linkback's thread)", () => run([process.execPath, BIN, "check", "--jobs", jobs], inThisThread)],
+    ];
+    for (let k = 0; k < isolation.length; k++) {
+      const [label, measure] = isolation[(i + k) % isolation.length]!;
+      add(label, await measure());
+    }
+    if (values["threads-only"] !== true) add("linkback --version", await run([process.execPath, BIN, "--version"], env));
+    for (const entry of values["threads-only"] === true ? [] : ["bundle", "dist", "sources"]) {
       await rm(CACHE, { recursive: true, force: true });
       add(`check, 20 jobs, cold jiti cache (${entry})`, await run([process.execPath, BIN, "check", "--jobs", jobs], { ...env, LINKBACK_ENTRY: entry }));
       add(`check, 20 jobs, warm jiti cache (${entry})`, await run([process.execPath, BIN, "check", "--jobs", jobs], { ...env, LINKBACK_ENTRY: entry }));

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ExitCode, LinkbackError, UsageError } from "./errors.ts";
 import { PACKAGE_ROOT } from "./paths.ts";
 import { closest } from "./config/closest.ts";
+import { stuckJobFiles } from "./config/stuckThreads.ts";
 import type { Command } from "./cli/options.ts";
 
 export const HELP = `linkback — rsync hard-link snapshot backups, one TypeScript job file per machine
@@ -98,6 +99,10 @@ export async function start(): Promise<void> {
   }
   // Exit explicitly once stdout and stderr are flushed: a function hook that outlived its timeout must not
   // keep a cron-started process alive until the next night.
+  // A job file's thread stuck in a system call holds the exit back until the call returns: say so.
+  for (const { file } of stuckJobFiles()) {
+    process.stderr.write(`linkback: cannot exit before ${file} returns from a system call (pid ${process.pid}; kill -KILL ${process.pid} stops it now)\n`);
+  }
   await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write("", resolve))));
   process.exit(signalCode ?? code);
 }

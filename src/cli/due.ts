@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ExitCode, LinkbackError, LockedError, UsageError, messageOf } from "../errors.ts";
 import { now as clock } from "../clock.ts";
 import { discoverJobs } from "../config/load.ts";
+import { stuckJobFiles } from "../config/stuckThreads.ts";
 import { type Lock, acquireLockFile } from "../lock/lock.ts";
 import { jobsDir, logDir, statusDir } from "../paths.ts";
 import type { Logger } from "../log/logger.ts";
@@ -85,6 +86,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
     await recorder.publish(clock());
     const session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet && parallel === 1, quietWhenOffline: true, ownDirs: ownDirs(values) };
     const outcomes: JobOutcome[] = await runDue(surveyed, session, recorder, parallel);
+    await recorder.stuck(stuckJobFiles(), clock()); // a function hook's thread, stuck
     await recorder.publish(clock());
     // A job another `run` holds is simply not due this time; a broken job file is exit 3.
     const counted: JobOutcome[] = outcomes.filter((outcome) => outcome.status !== "locked" && outcome.status !== "offline");

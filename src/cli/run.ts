@@ -2,7 +2,10 @@
 import { ExitCode, LinkbackError, UsageError, messageOf } from "../errors.ts";
 import { now } from "../clock.ts";
 import { checkSshFiles } from "../backup/preflight.ts";
-import { loadJob } from "../config/load.ts";
+import { releaseJob } from "../config/load.ts";
+import { stuckJobFiles } from "../config/stuckThreads.ts";
+import { loadUnlessHeldUp } from "../status/survey.ts";
+import { type StuckEntry, heldUpFiles } from "../status/stuck.ts";
 import { jobsDir, logDir, statusDir } from "../paths.ts";
 import type { JobOutcome } from "../backup/outcome.ts";
 import { attemptJob } from "../due/attempt.ts";
@@ -69,11 +72,12 @@ export async function runCommand(args: string[], signal: AbortSignal): Promise<n
   const session: Session = { logger: run.logger, logDir: logDir(values["log-dir"]), signal, progress: !quiet, quietWhenOffline: false, ownDirs: ownDirs(values) };
   const outcomes: JobOutcome[] = [];
   const plans: unknown[] = [];
+  const heldUp = await heldUpFiles(recorder.dir);
   try {
     for (const file of files) {
       if (signal.aborted) break;
       const flags = { acceptShrink: values["accept-shrink"] === true, trustClock: values["trust-clock"] === true };
-      const outcome = await runOne(file, { session, recorder, dryRun, all, json: values.json === true, plans, flags });
+      const outcome = await runOne(file, { session, recorder, dryRun, all, json: values.json === true, plans, flags, heldUp });
       if (outcome !== undefined) outcomes.push(outcome);
     }
     if (values.json === true) process.stdout.write(`${JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2)}\n`);
@@ -99,13 +103,15 @@ interface RunFlags {
   /** `--dry-run --json`: each job's plan, printed at the end. */
   plans: unknown[];
   flags: { acceptShrink: boolean; trustClock: boolean };
+  /** Job files an earlier linkback is stuck in: not loaded again. */
+  heldUp: ReadonlyMap<string, StuckEntry>;
 }
 
 async function runOne(file: { name: string; file: string }, options: RunFlags): Promise<JobOutcome | undefined> {
   const { session, recorder } = options;
   const started = Date.now();
   try {
-    const job = await loadJob(file);
+    const job = await loadUnlessHeldUp(file, options.heldUp);
     if (options.all && !job.enabled) {
       session.logger.info({ job: job.name }, "skipped: disabled (enabled: false in its job file)");
       if (!options.dryRun) {
@@ -128,6 +134,9 @@ async function runOne(file: { name: string; file: string }, options: RunFlags): 
     }
     const status = error.exitCode === ExitCode.config ? "config" : "failed";
     return { job: file.name, status, exitCode: error.exitCode, message: messageOf(error), pruned: [], durationMs: Date.now() - started };
+  } finally {
+    releaseJob(file.file); // its thread, when its function hooks kept one
+    if (!options.dryRun) await recorder.stuck(stuckJobFiles(), now());
   }
 }
 

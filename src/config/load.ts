@@ -2,12 +2,13 @@
 // stops the other jobs of `run --all`.
 import { readdir } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { createJiti } from "jiti";
 import { ConfigError, messageOf } from "../errors.ts";
 import { JITI_CACHE, PUBLIC_ENTRY } from "../paths.ts";
-import type { Job } from "./types.ts";
+import { type Hook, type Job, hookTimeout } from "./types.ts";
 import { closest } from "./closest.ts";
 import { validateJob } from "./validate.ts";
+import { noteStuck } from "./stuckThreads.ts";
+import { type HostError, HostFailure, JobHost, hasFunctions, withFunctions } from "./host.ts";
 
 /**
  * How long a job module may take to load (a top-level await that never resolves is an error):
@@ -53,16 +54,9 @@ export async function resolveJobs(names: readonly string[], dir: string): Promis
   });
 }
 
-let jiti: ReturnType<typeof createJiti> | undefined;
+/** The threads of the job files whose exports hold functions, by file: kept until the job is done with. */
+const hosts = new Map<string, JobHost>();
 
-function loader(fsCache: string | false) {
-  return createJiti(import.meta.url, {
-    alias: { linkback: PUBLIC_ENTRY },
-    fsCache,
-    moduleCache: false,
-    interopDefault: true,
-  });
-}
 
 /**
  * Import a job file and validate it. Throws ConfigError with the file, field and value. A `snapshotOf()`
@@ -82,7 +76,7 @@ export async function loadJob(jobFile: JobFile): Promise<Job> {
   }
   let source: Job;
   try {
-    source = await loadOne(found);
+    source = await loadOne(found, false); // only its fields: where its snapshots are
   } catch (error) {
     throw new ConfigError(`${field}: that job does not load: ${messageOf(error)}`);
   }
@@ -93,54 +87,77 @@ export async function loadJob(jobFile: JobFile): Promise<Job> {
   return { ...job, copyOf: source.timeZone === undefined ? copyOf : { ...copyOf, timeZone: source.timeZone } };
 }
 
-async function loadOne(jobFile: JobFile): Promise<Job> {
-  const raw = await importJobModule(jobFile.file);
+async function loadOne(jobFile: JobFile, keepFunctions = true): Promise<Job> {
+  const raw = await importJobModule(jobFile.file, keepFunctions);
   const result = validateJob(raw, jobFile);
-  if (!result.ok) throw new ConfigError(result.errors.join("\n"));
+  if (!result.ok) {
+    releaseJob(jobFile.file);
+    throw new ConfigError(result.errors.join("\n"));
+  }
+  const host = hosts.get(jobFile.file);
+  // A call into the thread (a function hook, a message function) is bounded by the longest hook timeout;
+  // past it the thread is stopped (a busy loop too). runHook's own timeout answers first, with its words.
+  if (host !== undefined) host.callTimeoutMs = Math.max(0, ...hooksOf(result.job).map((hook) => hookTimeout(hook, result.job.hooks))) * 1000 + 1000;
   return result.job;
 }
 
-async function importJobModule(file: string): Promise<unknown> {
-  jiti ??= loader(JITI_CACHE);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    const ms = loadTimeoutMs();
-    // Not unref-ed: a job whose top-level await waits on nothing would otherwise let the event loop run dry,
-    // and Node would exit with status 13 before the other jobs of `run --all` ran.
-    timer = setTimeout(() => reject(new ConfigError(`${file}: did not finish loading within ${ms / 1000} s (a top-level await that never resolves?)`)), ms);
-  });
-  try {
-    return await Promise.race([importOnce(file), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Stop the thread of a job file, when it kept one (its function hooks cannot be called after this). */
+export function releaseJob(file: string): void {
+  hosts.get(file)?.release();
+  hosts.delete(file);
 }
 
-async function importOnce(file: string): Promise<unknown> {
+/** Load the file in a thread of its own; keep the thread only when the export holds functions (and they are wanted). */
+async function importJobModule(file: string, keepFunctions: boolean): Promise<unknown> {
+  if (process.env.LINKBACK_JOB_THREADS === "off") return importInThisThread(file);
+  releaseJob(file);
+  const host = new JobHost({ entry: PUBLIC_ENTRY, cache: JITI_CACHE, base: import.meta.url }, (why) => noteStuck(file, why));
+  let data: unknown;
   try {
-    return await jiti!.import(file, { default: true });
+    data = await host.load(file, loadTimeoutMs());
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && messageOf(error).includes(file)) throw new ConfigError(`${file}: no such job file`);
-    // A cache write error (disk full, read-only) makes jiti reject: load again without the cache.
-    if (code === "ENOSPC" || code === "EROFS" || code === "EACCES") {
-      jiti = loader(false);
-      return importOnce(file);
-    }
-    throw new ConfigError(`${file}: ${loadErrorMessage(error, file)}`);
+    host.release();
+    if (!(error instanceof HostFailure)) throw error;
+    const code = error.detail?.code;
+    if (code === "ENOENT" && error.message.includes(file)) throw new ConfigError(`${file}: no such job file`);
+    if (error.kind === "threw") throw new ConfigError(`${file}: ${loadErrorMessage(error.detail!, file)}`);
+    throw new ConfigError(`${file}: ${error.message}${error.kind === "exited" ? " while loading (a job file only exports its job)" : ""}; the other jobs are not affected`);
+  }
+  if (!keepFunctions || !hasFunctions(data)) {
+    host.release();
+    return data;
+  }
+  hosts.set(file, host);
+  return withFunctions(data, host);
+}
+
+/**
+ * The loader before job files had threads: in linkback's own thread, unprotected. Only for bench/startup.ts,
+ * which measures what the threads cost beside it (LINKBACK_JOB_THREADS=off); never for real backups.
+ */
+async function importInThisThread(file: string): Promise<unknown> {
+  const { createJiti } = await import("jiti");
+  const jiti = createJiti(import.meta.url, { alias: { linkback: PUBLIC_ENTRY }, fsCache: JITI_CACHE, moduleCache: false, interopDefault: true });
+  try {
+    return await jiti.import(file, { default: true });
+  } catch (error) {
+    throw new ConfigError(`${file}: failed to load: ${messageOf(error)}`);
   }
 }
 
 /** One clear line for a job that throws or does not parse, with file:line where the error has it. */
-function loadErrorMessage(error: unknown, file: string): string {
-  const message = messageOf(error).split("\n")[0] ?? "";
-  const stack = error instanceof Error ? (error.stack ?? "") : "";
+function loadErrorMessage(error: HostError, file: string): string {
+  const message = error.message.split("\n")[0] ?? "";
   // Only the line: a column from a stack trace counts in jiti's transpiled code, not in the job file.
-  const where = new RegExp(`${escape(file)}:(\\d+)`).exec(`${messageOf(error)}\n${stack}`);
+  const where = new RegExp(`${escape(file)}:(\\d+)`).exec(`${error.message}\n${error.stack}`);
   const location = where === null ? "" : ` (line ${where[1]})`;
   return `failed to load: ${message}${location}`;
 }
 
 function escape(text: string): string {
   return text.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function hooksOf(job: Job): Hook[] {
+  return [job.hooks.pre, job.hooks.after, job.hooks.fail].filter((hook): hook is Hook => hook !== undefined);
 }

@@ -73,11 +73,19 @@ export interface NotifyOptions {
 export interface NotifyHook extends NotifyOptions {
   readonly kind: "notify";
   /** The text, or a function of the run's facts (`(c) => \`backup failed: ${c.error}\``). */
-  readonly message: string | ((context: HookContext) => string);
+  readonly message: string | ((context: HookContext) => string | Promise<string>);
 }
 
 /** A hook: a shell command line, an argv array (no shell), an async function, `remote()` or `notify()`. */
 export type Hook = string | readonly string[] | RemoteHook | NotifyHook | ((context: HookContext) => unknown);
+
+/** Seconds a hook may run when neither it nor the job says. */
+export const DEFAULT_HOOK_TIMEOUT = 60;
+
+/** Seconds a hook may run: its own timeout, else the job's, else the default. */
+export function hookTimeout(hook: Hook, hooks: Hooks): number {
+  return (typeof hook === "object" && "kind" in hook ? hook.timeout : undefined) ?? hooks.timeout ?? DEFAULT_HOOK_TIMEOUT;
+}
 
 export interface Hooks {
   /** Before rsync. If it fails, the backup is skipped and `fail` runs. */

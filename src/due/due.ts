@@ -13,6 +13,7 @@ import { readRecord } from "../status/record.ts";
 import type { StatusRecorder } from "../status/recorder.ts";
 import { type SurveyedJob, scheduleNow } from "../status/survey.ts";
 import { attemptJob } from "./attempt.ts";
+import { releaseJob } from "../config/load.ts";
 import type { JobOutcome } from "../backup/outcome.ts";
 
 type Scheduled = { entry: SurveyedJob; schedule: Schedule };
@@ -48,7 +49,12 @@ export async function runDue(surveyed: readonly SurveyedJob[], session: Session,
   const { signal } = session;
   const scheduled = await dueJobs(surveyed, clock());
   // Jobs not run now cannot end their gap this time: the alarm, if any, goes off at once.
-  for (const { entry, schedule } of scheduled) if (!schedule.due) await alarmIfOverdue(entry, schedule, session, recorder);
+  // A job file's thread (kept for its function hooks) is let go as soon as the job is done with this tick.
+  for (const { entry, schedule } of scheduled) {
+    if (schedule.due && entry.job !== undefined) continue;
+    await alarmIfOverdue(entry, schedule, session, recorder);
+    releaseJob(entry.file);
+  }
   const queue = scheduled.filter(({ entry, schedule }) => schedule.due && entry.job !== undefined).map(({ entry }) => entry);
   session.logger.debug(queue.length === 0 ? "nothing is due" : `due, in this order: ${queue.map((entry) => entry.name).join(", ")}`);
   const outcomes: JobOutcome[] = [];
@@ -59,6 +65,7 @@ export async function runDue(surveyed: readonly SurveyedJob[], session: Session,
       if (signal.aborted) break;
       const updated = { ...entry, record: await readRecord(recorder.dir, entry.name, clock()) };
       await alarmIfOverdue(updated, await scheduleNow(updated, clock()), session, recorder);
+      releaseJob(entry.file);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));

@@ -5,7 +5,7 @@ import type { Hook, HookContext, Job, NotifyHook, RemoteHook } from "../config/t
 import { describeSource, sourceHost } from "../config/source.ts";
 import { sshArgv } from "../config/ssh.ts";
 import { quoteArgv } from "../process/shellWords.ts";
-import { describeNotify, notifyMessage, notifyScript } from "./notify.ts";
+import { describeNotify, notifyScript } from "./notify.ts";
 
 /** A failing notify hook is a warning only: a notification must never cost a backup. */
 export function canStopBackup(hook: Hook): boolean {
@@ -32,7 +32,10 @@ export interface HookCommand {
   input?: string;
 }
 
-/** The process a hook runs. `context` is undefined only for describing it. */
+/**
+ * The process a hook runs. `context` is undefined only for describing it; a notify hook's message function
+ * must have been called already (hooks/run.ts passes the hook with its text).
+ */
 export function commandOf(hook: Exclude<Hook, Function>, job: Job, context: HookContext | undefined): HookCommand {
   if (typeof hook === "string") return { file: hook, args: [], shell: true };
   if (Array.isArray(hook)) return { file: hook[0]!, args: hook.slice(1), shell: false };
@@ -41,10 +44,15 @@ export function commandOf(hook: Exclude<Hook, Function>, job: Job, context: Hook
   if (host === undefined && !notifying) throw new Error(`remote hook needs an ssh source (user@host:/path), not ${describeSource(job.source)}`);
   // notify() runs its script with `sh -s` where the backed-up files are: over ssh, or on this machine.
   const remoteCommand = notifying ? "sh -s" : (hook as RemoteHook).command;
-  const input = notifying && context !== undefined ? notifyScript(hook as NotifyHook, notifyMessage(hook as NotifyHook, context)) : undefined;
+  const input = notifying && context !== undefined ? notifyScript(hook as NotifyHook, textOf(hook as NotifyHook)) : undefined;
   const extra = input === undefined ? {} : { input };
   if (host === undefined) return { file: "sh", args: ["-s"], shell: false, ...extra };
   const [ssh, ...options] = sshArgv(job.ssh);
   return { file: ssh!, args: [...options, host, remoteCommand], shell: false, ...extra };
 }
 
+
+function textOf(hook: NotifyHook): string {
+  if (typeof hook.message !== "string") throw new Error("notify(): its message function was not called before the hook ran");
+  return hook.message;
+}

@@ -76,9 +76,9 @@ echo "$me on $host cannot become $user: sudo is not installed; install it, or le
 exit 1
 `;
 
-/** The message (a function of the run's facts, or fixed text). */
-export function notifyMessage(hook: NotifyHook, context: HookContext): string {
-  return typeof hook.message === "function" ? String(hook.message({ ...context })) : hook.message;
+/** The message (a function of the run's facts, called in the job file's thread, or fixed text). */
+export async function notifyMessage(hook: NotifyHook, context: HookContext): Promise<string> {
+  return typeof hook.message === "function" ? String(await hook.message({ ...context })) : hook.message;
 }
 
 /** notify-send's argv after the program name: options, `--`, then the message and the body as data. */

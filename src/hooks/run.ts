@@ -1,26 +1,25 @@
 // Run a pre/after/fail hook: a shell string, an argv array, an async function, remote() over SSH, or notify().
 // Each has a timeout; command hooks get the run's facts as LINKBACK_* variables.
 import { loadExeca } from "../process/execa.ts";
-import type { Hook, HookContext, Job } from "../config/types.ts";
+import { type Hook, type HookContext, type Job, hookTimeout } from "../config/types.ts";
 import { commandOf, isNotify } from "./command.ts";
-import { skippedBecause } from "./notify.ts";
+import { notifyMessage, skippedBecause } from "./notify.ts";
 import { messageOf } from "../errors.ts";
-
-/** Seconds a hook may run when the job does not say. */
-export const DEFAULT_HOOK_TIMEOUT = 60;
 
 /** `skipped`: a notification nobody could be shown (no desktop session), said at info level. */
 export type HookResult = { ok: true; skipped?: string } | { ok: false; error: string };
 
 /** Run one hook to completion. Never throws: a broken hook is a result, logged by the caller. */
 export async function runHook(hook: Hook, job: Job, context: HookContext, cancelSignal?: AbortSignal): Promise<HookResult> {
-  const timeoutSeconds = (typeof hook === "object" && "kind" in hook ? hook.timeout : undefined) ?? job.hooks.timeout ?? DEFAULT_HOOK_TIMEOUT;
+  const timeoutSeconds = hookTimeout(hook, job.hooks);
   try {
     if (typeof hook === "function") {
       await withTimeout(Promise.resolve(hook({ ...context })), timeoutSeconds, cancelSignal);
       return { ok: true };
     }
-    const command = commandOf(hook, job, context);
+    // A message function runs in the job file's thread, bounded by the hook's timeout like the rest of it.
+    const ready = isNotify(hook) ? { ...hook, message: await withTimeout(notifyMessage(hook, context), timeoutSeconds, cancelSignal) } : hook;
+    const command = commandOf(ready, job, context);
     const execa = await loadExeca();
     // A process group of its own: a timeout or a signal stops everything the hook started (a shell line's
     // `sleep` or `ssh` too), not only the shell — an orphan would also hold the pipes and keep the run waiting.

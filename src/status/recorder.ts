@@ -10,6 +10,7 @@ import { readInventory } from "../store/read.ts";
 import { publishStatus } from "./publish.ts";
 import { type JobRecord, type JobView, readRecord, updateRecord } from "./record.ts";
 import { brokenView, viewOf } from "./view.ts";
+import { recordStuck } from "./stuck.ts";
 
 export class StatusRecorder {
   readonly dir: string;
@@ -95,6 +96,16 @@ export class StatusRecorder {
     await this.update(name, now, (record) => {
       record.overdueAlert = { at: now.toISOString(), newest: newest ?? null };
     });
+  }
+
+  /** Job files this process is stuck in (status/stuck.ts): the next tick does not load them while it runs. */
+  async stuck(files: readonly { file: string; why: string }[], now: Date): Promise<void> {
+    if (this.readOnly || files.length === 0) return;
+    try {
+      await recordStuck(this.dir, files, now);
+    } catch (error) {
+      this.problem(error);
+    }
   }
 
   /** Rewrite status.txt/json/html. */

@@ -1,8 +1,10 @@
 // Look at every job of a jobs directory: load its file, read its snapshots, refresh its record. What `due`
 // decides from and what `status` shows.
-import { LinkbackError, messageOf } from "../errors.ts";
+import { ConfigError, LinkbackError, messageOf } from "../errors.ts";
 import type { JobFile } from "../config/load.ts";
 import { loadJob } from "../config/load.ts";
+import { stuckJobFiles } from "../config/stuckThreads.ts";
+import { type StuckEntry, heldUpFiles, heldUpMessage } from "./stuck.ts";
 import { checkSshFiles } from "../backup/preflight.ts";
 import type { Job } from "../config/types.ts";
 import { isHeldBy } from "../lock/lock.ts";
@@ -25,9 +27,10 @@ export interface SurveyedJob {
 /** Load each job file and refresh its record (written unless the recorder is read-only). */
 export async function surveyJobs(files: readonly JobFile[], recorder: StatusRecorder, now: Date): Promise<SurveyedJob[]> {
   const surveyed: SurveyedJob[] = [];
+  const heldUp = await heldUpFiles(recorder.dir);
   for (const file of files) {
     try {
-      const job = await loadJob(file);
+      const job = await loadUnlessHeldUp(file, heldUp);
       await checkSshFiles(job);
       surveyed.push({ name: file.name, file: file.file, job, newError: false, record: await recorder.seen(job, now) });
     } catch (error) {
@@ -38,7 +41,18 @@ export async function surveyJobs(files: readonly JobFile[], recorder: StatusReco
       surveyed.push({ name: file.name, file: file.file, job: undefined, error: message, newError: before !== message, record });
     }
   }
+  await recorder.stuck(stuckJobFiles(), now);
   return surveyed;
+}
+
+/**
+ * Load a job file, unless an earlier linkback is still stuck in it (loading it again would hang this
+ * process too): then it is broken, with the process named.
+ */
+export async function loadUnlessHeldUp(file: JobFile, heldUp: ReadonlyMap<string, StuckEntry>): Promise<Job> {
+  const entry = heldUp.get(file.file);
+  if (entry !== undefined) throw new ConfigError(heldUpMessage(entry));
+  return loadJob(file);
 }
 
 /** The schedule of a surveyed job now. */

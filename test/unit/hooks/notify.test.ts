@@ -17,8 +17,8 @@ describe("notify-send's arguments", () => {
     const hook = notify("x", { urgency: "critical", icon: "drive-harddisk", appName: "backup", expireTime: 0, body: "C:\\\\new \\n" });
     assert.deepEqual(notifySendArgs(hook, "-- x"), ["-a", "backup", "-u", "critical", "-i", "drive-harddisk", "-t", "0", "--", "-- x", "C:\\\\\\\\new \\\\n"]);
   });
-  test("a message function gets the run's facts", () => {
-    assert.equal(notifyMessage(notify((c) => `${c.job}: ${c.error ?? ""}`), CONTEXT), "univac: rsync exit 23");
+  test("a message function gets the run's facts", async () => {
+    assert.equal(await notifyMessage(notify((c) => `${c.job}: ${c.error ?? ""}`), CONTEXT), "univac: rsync exit 23");
   });
 });
 
