@@ -2,7 +2,7 @@
 // otherwise stays quiet.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ExitCode, LinkbackError, LockedError, UsageError, messageOf } from "../errors.ts";
+import { ExitCode, LockedError, UsageError, messageOf } from "../errors.ts";
 import { now as clock } from "../clock.ts";
 import { discoverJobs } from "../config/load.ts";
 import { stuckJobFiles } from "../config/stuckThreads.ts";
@@ -66,7 +66,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
   let lock: Lock | undefined;
   try {
     if (!dryRun) {
-      lock = await takeDueLock(status, run.logger);
+      lock = await takeDueLock(recorder, run.logger);
       if (lock === undefined) return ExitCode.ok;
     }
     const surveyed = await surveyJobs(files, recorder, clock());
@@ -74,7 +74,7 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
       if (entry.error === undefined) continue;
       // A broken job file is an error once; after that it stays red in the status, not in every cron mail.
       if (entry.newError) run.logger.error({ job: entry.name }, entry.error);
-      else run.logger.debug({ job: entry.name }, `still broken: ${entry.error}`);
+      else run.logger.trace({ job: entry.name }, `still broken: ${entry.error}`);
     }
     if (dryRun) {
       for (const { entry, schedule } of await dueJobs(surveyed, clock())) {
@@ -102,16 +102,20 @@ export async function dueCommand(args: string[], signal: AbortSignal): Promise<n
 }
 
 /** One `due` at a time: the status directory's `.due.lock`, or undefined when another `due` holds it (nothing to do). */
-async function takeDueLock(status: string, logger: Logger): Promise<Lock | undefined> {
+async function takeDueLock(recorder: StatusRecorder, logger: Logger): Promise<Lock | undefined> {
+  const status = recorder.dir;
   let lock: Lock;
   try {
     await mkdir(status, { recursive: true, mode: 0o755 });
     lock = await acquireLockFile(join(status, ".due.lock"), "due");
   } catch (error) {
     if (!(error instanceof LockedError)) {
-      throw new LinkbackError(`cannot use the status directory ${status}: ${messageOf(error)} (choose another with --status-dir or LINKBACK_STATUS_DIR)`);
+      // A status directory that is full, read-only or in the way never stops the backups: each job's own
+      // lock still keeps two runs of one job apart.
+      recorder.problem(error, "the backups go on without the due lock (choose another directory with --status-dir or LINKBACK_STATUS_DIR)");
+      return { tookOver: undefined, async holdFor() {}, async release() {} };
     }
-    logger.debug(`another linkback due is still running; nothing to do (${error.message})`);
+    logger.trace(`another linkback due is still running; nothing to do (${error.message})`);
     return undefined;
   }
   if (lock.tookOver !== undefined) logger.warn({ stale: lock.tookOver }, `took over the lock of a due run that is gone (pid ${lock.tookOver.pid})`);

@@ -27,12 +27,13 @@ export const BACKUP_OPTIONS = {
   quiet: { type: "boolean", short: "q" },
 } as const satisfies OptionSpec;
 
-/** The log of a backing-up command: errors only with -q, debug with -v, info on a terminal or in a dry run, else (cron) warnings. */
+/** The log of a backing-up command (trace: what an idle `due` tick says, kept out of linkback.log unless -v): errors only with -q, everything with -v, info on a terminal or in a dry run, else (cron) warnings. */
 export function backupLog(values: { "dry-run"?: boolean; "log-dir"?: string; quiet?: boolean; verbose?: boolean }): RunLog {
   const dryRun = values["dry-run"] === true;
   return createRunLog({
     logDir: dryRun ? undefined : logDir(values["log-dir"]),
-    consoleLevel: values.quiet === true ? "error" : values.verbose === true ? "debug" : dryRun || process.stderr.isTTY ? "info" : "warn",
+    fileLevel: values.verbose === true ? "trace" : "debug",
+    consoleLevel: values.quiet === true ? "error" : values.verbose === true ? "trace" : dryRun || process.stderr.isTTY ? "info" : "warn",
     syslog: !dryRun,
   });
 }

@@ -56,7 +56,9 @@ export async function runDue(surveyed: readonly SurveyedJob[], session: Session,
     releaseJob(entry.file);
   }
   const queue = scheduled.filter(({ entry, schedule }) => schedule.due && entry.job !== undefined).map(({ entry }) => entry);
-  session.logger.debug(queue.length === 0 ? "nothing is due" : `due, in this order: ${queue.map((entry) => entry.name).join(", ")}`);
+  // An idle tick (every ten minutes) says nothing to linkback.log unless -v.
+  if (queue.length === 0) session.logger.trace("nothing is due");
+  else session.logger.debug(`due, in this order: ${queue.map((entry) => entry.name).join(", ")}`);
   const outcomes: JobOutcome[] = [];
   const worker = async () => {
     for (let entry = queue.shift(); entry !== undefined && !signal.aborted; entry = queue.shift()) {

@@ -17,6 +17,12 @@ export function logLimit(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(4096, bytes);
 }
 
+/** Why a log could not be written, in words: "its disk is full", "its filesystem is read-only", else the error. */
+export function writeProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOSPC" ? "its disk is full" : code === "EROFS" ? "its filesystem is read-only" : (error as Error).message;
+}
+
 export class LogFile {
   private fd: number | undefined;
   private size = 0;
@@ -41,9 +47,7 @@ export class LogFile {
     } catch (error) {
       this.broken = true;
       this.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOSPC" ? "its disk is full" : code === "EROFS" ? "its filesystem is read-only" : (error as Error).message;
-      this.onProblem(`cannot write the log file ${this.path}: ${why}; linkback goes on without it (the backup is not affected)`);
+      this.onProblem(`cannot write the log file ${this.path}: ${writeProblem(error)}; linkback goes on without it (the backup is not affected)`);
     }
   }
 

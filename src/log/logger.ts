@@ -1,10 +1,10 @@
 // The run's logger: pino JSON lines to a log file, readable lines to a terminal, lifecycle lines to syslog.
-import { openSync } from "node:fs";
+// A log file that cannot be written is one warning (terminal and syslog), never a failed backup.
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { type SyslogLevel, type SyslogSink, openSyslog } from "./syslog.ts";
 import { quoteArgv } from "../process/shellWords.ts";
-import { ensureDir } from "./logDir.ts";
+import { LogFile, logLimit } from "./logFile.ts";
 import { clearProgress } from "./terminal.ts";
 
 export type { Logger } from "pino";
@@ -12,8 +12,10 @@ export type { Logger } from "pino";
 export interface LogSetup {
   /** Directory of `linkback.log` (JSON lines); undefined writes no log file (dry runs). */
   logDir: string | undefined;
+  /** Lowest level written to `linkback.log`: `debug`, or `trace` with -v (what an idle tick says). */
+  fileLevel?: "trace" | "debug";
   /** Lowest level printed on stderr: `info` on a terminal, `warn` under cron. */
-  consoleLevel: "debug" | "info" | "warn" | "error" | "silent";
+  consoleLevel: "trace" | "debug" | "info" | "warn" | "error" | "silent";
   /** Send info and above to syslog. */
   syslog: boolean;
 }
@@ -27,16 +29,12 @@ export interface RunLog {
 /** Create the logger for one invocation of linkback. */
 export function createRunLog(setup: LogSetup): RunLog {
   const streams: pino.StreamEntry[] = [];
-  let fileProblem: string | undefined;
-  if (setup.logDir !== undefined) {
-    const path = join(setup.logDir, "linkback.log");
-    try {
-      ensureDir(setup.logDir);
-      streams.push({ level: "debug", stream: pino.destination({ fd: openSync(path, "a"), sync: true }) });
-    } catch (error) {
-      fileProblem = `cannot write the log file ${path}: ${(error as Error).message}`;
-    }
-  }
+  let logger: Logger | undefined;
+  const file = setup.logDir === undefined ? undefined : new LogFile(join(setup.logDir, "linkback.log"), logLimit(), (problem) => {
+    // Said after the line that found it is written everywhere else (the file is out of the streams by then).
+    queueMicrotask(() => logger?.warn(problem));
+  });
+  if (file !== undefined) streams.push({ level: setup.fileLevel ?? "debug", stream: file });
   if (setup.consoleLevel !== "silent") {
     const write = (line: string) => {
       clearProgress(); // a log line never lands in the middle of rsync's progress line
@@ -46,12 +44,14 @@ export function createRunLog(setup: LogSetup): RunLog {
   }
   const syslog = setup.syslog ? openSyslog() : undefined;
   if (syslog !== undefined) streams.push({ level: "info", stream: { write: (line: string) => forwardToSyslog(syslog, line) } });
-  const logger = pino({ level: "debug", base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
-  if (fileProblem !== undefined) logger.warn(fileProblem);
+  const made = pino({ level: "trace", base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
+  logger = made;
   return {
-    logger,
+    logger: made,
     async close() {
-      logger.flush();
+      await new Promise<void>((resolve) => queueMicrotask(resolve)); // a last warning about the log file
+      made.flush();
+      file?.close();
       await syslog?.close();
     },
   };

@@ -1,8 +1,7 @@
 // The only place rsync is started: argv array (no shell), output to the per-job rsync log, stoppable by signal.
-import { type WriteStream, createWriteStream, openSync } from "node:fs";
-import { dirname } from "node:path";
 import { loadExeca } from "../process/execa.ts";
-import { ensureDir } from "../log/logDir.ts";
+import { CappedLog } from "../log/cappedLog.ts";
+import { logLimit } from "../log/logFile.ts";
 
 export interface RsyncOutcome {
   /** rsync's exit status; 127 when rsync could not be started at all. */
@@ -51,7 +50,7 @@ const PROGRESS = /^\s*[\d,.]+[KMGT]?\s+\d+%\s+\S+\s+\d+:\d\d:\d\d/;
 /** Run rsync to completion. Never throws for rsync's own failures: they are in the outcome. */
 export async function runRsync(argv: readonly string[], options: RsyncRunOptions): Promise<RsyncOutcome> {
   const [file, ...args] = argv;
-  const { log, problem } = openLog(options.logFile);
+  const log = options.logFile === undefined ? undefined : new CappedLog(options.logFile, logLimit());
   const execa = await loadExeca();
   const subprocess = execa(file!, args, {
     stdin: "ignore",
@@ -90,7 +89,7 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
   const result = await subprocess;
   await noted;
   if (pending !== "") log?.write(pending);
-  if (log !== undefined) await new Promise((resolve) => log.end(resolve));
+  log?.end();
   const notFound = result.exitCode === undefined && /ENOENT/.test(result.message ?? "");
   return {
     exitCode: result.exitCode ?? (notFound ? 127 : 20),
@@ -101,7 +100,7 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
     errorCount: errors.count,
     stats: parseStats(stdoutTail),
     canceled: result.isCanceled,
-    logProblem: problem,
+    logProblem: log?.problem,
   };
 }
 
@@ -133,19 +132,6 @@ function errorCollector() {
 /** The paths rsync's error lines name (the first quoted one of each line). */
 export function failedPaths(errors: readonly string[]): string[] {
   return errors.map((line) => /"([^"]*)"/.exec(line)?.[1] ?? /^filename overflows max-path len by \d+: (.*)$/.exec(line)?.[1] ?? line);
-}
-
-/** Open the per-job rsync log; a log that cannot be written never stops a backup. */
-function openLog(path: string | undefined): { log: WriteStream | undefined; problem: string | undefined } {
-  if (path === undefined) return { log: undefined, problem: undefined };
-  try {
-    ensureDir(dirname(path));
-    const log = createWriteStream(path, { fd: openSync(path, "w") });
-    log.on("error", () => {}); // e.g. the log disk filled up mid-run: the backup goes on
-    return { log, problem: undefined };
-  } catch (error) {
-    return { log: undefined, problem: `${path}: ${(error as Error).message}` };
-  }
 }
 
 /** The numbers of `rsync --stats`: the run summary, and what the snapshot's record keeps. */

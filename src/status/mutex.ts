@@ -10,14 +10,7 @@ const WAIT_MS = 10_000;
 export async function withMutex<T>(path: string, body: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    try {
-      const handle = await open(path, "wx", 0o644);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    if (await create(path)) break;
     const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
     if (age > STALE_MS || (await holderIsGone(path))) await unlink(path).catch(() => {});
     else if (Date.now() > deadline) throw new Error(`${path} has been held for ${Math.round(age / 1000)} s by another linkback`);
@@ -28,6 +21,29 @@ export async function withMutex<T>(path: string, body: () => Promise<T>): Promis
   } finally {
     await unlink(path).catch(() => {});
   }
+}
+
+/**
+ * Create the mutex naming this process; false when it exists. A write that fails (a full disk: the file is
+ * made, its content is not) leaves no empty mutex behind for the next linkback to wait on.
+ */
+async function create(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, "wx", 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(`${process.pid}\n`);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw error;
+  }
+  await handle.close();
+  return true;
 }
 
 /** The mutex names a process of this machine that no longer exists (killed while holding it). */

@@ -146,11 +146,11 @@ export class StatusRecorder {
     }
   }
 
-  private problem(error: unknown): void {
-    // Once per invocation: a status directory that cannot be written does not deserve a line per job.
+  /** Say once per invocation that the status directory cannot be written (a line per job would be noise). */
+  problem(error: unknown, consequence = "the backups go on; the status files are not updated"): void {
     if (this.warned) return;
     this.warned = true;
-    this.log.warn(`cannot write the status in ${this.dir}: ${messageOf(error)}`);
+    this.log.warn(`cannot write the status in ${this.dir}: ${messageOf(error)}; ${consequence}`);
   }
 }
 

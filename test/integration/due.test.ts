@@ -180,19 +180,21 @@ describe("a status directory that cannot be written", { skip }, () => {
   });
   after(async () => ws.cleanup());
 
-  test("due refuses with a clear error naming it (its lock lives there), and backs nothing up", async () => {
+  test("due backs up all the same, with one warning naming it (issue 12: the status never decides a backup)", async () => {
     const bad = join(ws.root, "a-file", "status");
-    const result = await linkback(["due", "--jobs", ws.jobs, "--status-dir", bad], ws.env("2026-11-20T03:00:00"));
-    assert.equal(result.exitCode, 1);
-    assert.match(result.stderr, new RegExp(`linkback: cannot use the status directory ${bad}: ENOTDIR.*--status-dir or LINKBACK_STATUS_DIR`));
-    assert.deepEqual(await listNames(ws.backup), []);
+    const result = await linkback(["due", "--jobs", ws.jobs, "--status-dir", bad], ws.env("2026-11-19T03:00:00"));
+    assert.equal(result.exitCode, 0, result.stderr);
+    const warnings = result.stderr.trim().split("\n");
+    assert.equal(warnings.length, 1, result.stderr);
+    assert.match(warnings[0]!, new RegExp(`warn .*cannot write the status in ${bad}: ENOTDIR.*without the due lock.*--status-dir or LINKBACK_STATUS_DIR`));
+    assert.deepEqual(await listNames(ws.backup), ["solo-2026-11-19"]);
   });
 
   test("run still backs up, with one warning", async () => {
     const bad = join(ws.root, "a-file", "status");
     const result = await linkback(["run", "solo", "--jobs", ws.jobs, "--status-dir", bad], ws.env("2026-11-20T03:00:00"));
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.deepEqual(await listNames(ws.backup), ["solo-2026-11-20"]);
+    assert.deepEqual(await listNames(ws.backup), ["solo-2026-11-19", "solo-2026-11-20"]);
     const warnings = result.stderr.trim().split("\n");
     assert.equal(warnings.length, 1, result.stderr);
     assert.match(warnings[0]!, /warn .*cannot write the status in .*a-file\/status: ENOTDIR/);
