@@ -20,7 +20,7 @@ import type { Execution, StepResult } from "./execution.ts";
 import { gatherFacts } from "./facts.ts";
 import type { JobOutcome, JobStatus } from "./outcome.ts";
 import { logStep, performStep } from "./perform.ts";
-import { checkBackupDir } from "./preflight.ts";
+import { backupDirChanged, backupDirIdentity, checkBackupDir } from "./preflight.ts";
 import { probeDisk } from "../disk/probe.ts";
 import { hardLinkRefusal } from "../plan/guards.ts";
 import { failHook, partialMessage } from "./hookSteps.ts";
@@ -97,7 +97,7 @@ async function lockedRun(job: Job, session: Session, options: ExecuteOptions): P
     } catch (error) {
       return await failEarly(`job ${job.name}: ${messageOf(error)}`);
     }
-    run = { job, snapshot: plan.snapshot.name, session, log, now: options.now, lock: locks.lock, started, rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [] };
+    run = { job, snapshot: plan.snapshot.name, session, log, now: options.now, lock: locks.lock, started, rsync: undefined, trashed: [], pruned: [], removed: [], published: false, done: [], backupDirId: await backupDirIdentity(job) };
     await options.onLocked?.();
     log.info({ source: describeSource(job.source), backupDir: job.backupDir }, `backup started: ${plan.snapshot.name}`);
     outcome = await carryOut(run, plan, plan.steps.filter((step) => step.kind !== "empty-trash"));
@@ -105,7 +105,8 @@ async function lockedRun(job: Job, session: Session, options: ExecuteOptions): P
     for (const lock of [...locks.others, locks.lock]) await lock.release();
   }
   const emptyTrash = plan.steps.find((step) => step.kind === "empty-trash");
-  if (emptyTrash !== undefined && !session.signal.aborted) {
+  const moved = run.backupDirId === undefined ? undefined : await backupDirChanged(job, run.backupDirId);
+  if (emptyTrash !== undefined && !session.signal.aborted && moved === undefined) {
     logStep(run, emptyTrash);
     await performStep(emptyTrash, run);
     run.done.push("empty-trash");
@@ -162,14 +163,17 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
       log.error(`backup ${message}`);
       return outcome("interrupted", ExitCode.sigterm, message);
     }
-    logStep(run, step);
-    let result: StepResult;
-    try {
-      result = await performStep(step, run);
-    } catch (error) {
-      result = { ok: false, message: `job ${job.name}: ${step.kind} failed: ${messageOf(error)}` };
+    const moved = run.backupDirId === undefined ? undefined : await backupDirChanged(job, run.backupDirId);
+    let result: StepResult = { ok: false, message: moved ?? "" };
+    if (moved === undefined) {
+      logStep(run, step);
+      try {
+        result = await performStep(step, run);
+      } catch (error) {
+        result = { ok: false, message: `job ${job.name}: ${step.kind} failed: ${messageOf(error)}` };
+      }
+      run.done.push(step.kind);
     }
-    run.done.push(step.kind);
     if (run.session.signal.aborted) {
       const message = `interrupted by a signal ${interruptedWhere(step, run)}`;
       log.error(`backup ${message}`);

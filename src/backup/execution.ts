@@ -37,6 +37,8 @@ export interface Execution {
   record?: SnapshotRecord;
   /** Steps carried out, in order. */
   done: StepKind[];
+  /** The backup directory's device and inode when the lock was taken (backupDirChanged). */
+  backupDirId?: string;
 }
 
 /** A step either went as planned or failed with one line that says why. */

@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { messageOf } from "../errors.ts";
 import { describeSource, isShellSource } from "../config/source.ts";
 import type { CheckShrink, CheckSource, Fallback, Rsync } from "../plan/steps.ts";
-import { isSuccess, rsyncMeaning } from "../rsync/exitCodes.ts";
+import { isSuccess, rsyncMeaning, signalWords } from "../rsync/exitCodes.ts";
 import { type RsyncOutcome, failedPaths, runRsync } from "../rsync/run.ts";
 import { isEmptyDirectory } from "../store/tree.ts";
 import { progressFor } from "../log/terminal.ts";
@@ -65,7 +65,8 @@ async function rsyncOnce(argv: readonly string[], run: Execution): Promise<Rsync
     onSpawn: (pid) => run.lock?.holdFor(pid) ?? Promise.resolve(),
   });
   run.rsync = rsync;
-  if (!rsync.canceled) log.info({ exitCode: rsync.exitCode, argv }, `rsync exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`);
+  if (rsync.signal !== undefined) log.info({ exitCode: rsync.exitCode, signal: rsync.signal, argv }, `rsync was ${signalWords(rsync.signal)}`);
+  else if (!rsync.canceled) log.info({ exitCode: rsync.exitCode, argv }, `rsync exited ${rsync.exitCode}: ${rsyncMeaning(rsync.exitCode)}`);
   return rsync;
 }
 
@@ -134,6 +135,7 @@ async function rsyncFailure(run: Execution, rsync: RsyncOutcome): Promise<string
   if (rsync.startError !== undefined || rsync.exitCode === 127) {
     return `job ${job.name}: could not start rsync: ${rsync.startError ?? "not found"} (is rsync installed and on PATH?)`;
   }
+  if (rsync.signal !== undefined) return `job ${job.name}: rsync was ${signalWords(rsync.signal)}; staging kept, nothing pruned`;
   const lines = rsync.stderrTail.split("\n").map((line) => line.trim()).filter((line) => line !== "");
   // Over ssh, the remote shell's own last line ("ssh: connect to host … refused", "Host key verification
   // failed.") says why; rsync's last lines only say the connection closed (and rsync reports 12 or 255

@@ -34,3 +34,10 @@ export function rsyncMeaning(code: number): string {
 export function isSuccess(code: number): boolean {
   return code === 0 || code === 24;
 }
+
+/** What a signal that ended rsync (or any program) says about why. */
+export function signalWords(signal: string): string {
+  if (signal === "SIGKILL") return "killed by SIGKILL — out of memory? (the kernel's OOM killer sends SIGKILL; `dmesg` names what it killed)";
+  if (signal === "SIGSEGV" || signal === "SIGBUS" || signal === "SIGABRT" || signal === "SIGILL") return `killed by ${signal} (it crashed)`;
+  return `stopped by ${signal} (sent by another program)`;
+}

@@ -1,14 +1,17 @@
 // The only place rsync is started: argv array (no shell), output to the per-job rsync log, stoppable by signal.
+import { constants } from "node:os";
 import { loadExeca } from "../process/execa.ts";
 import { CappedLog } from "../log/cappedLog.ts";
 import { logLimit } from "../log/logFile.ts";
 
 export interface RsyncOutcome {
-  /** rsync's exit status; 127 when rsync could not be started at all. */
+  /** rsync's exit status; 127 when rsync could not be started at all; 128 + the signal's number when one killed it. */
   exitCode: number;
+  /** The signal that killed rsync (not linkback's own stop), if one did. */
+  signal?: string | undefined;
   /** Set when rsync could not be started (not installed, not executable). */
   startError: string | undefined;
-  /** The last lines rsync wrote on stderr (its own error messages). */
+  /** The last lines rsync wrote on stderr (its own error messages), each cut in its middle when very long. */
   stderrTail: string;
   /** rsync's lines about files it could not transfer (`rsync: [sender] send_files failed to open "…"`), the first 100 of them … */
   errors: string[];
@@ -60,11 +63,11 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
     reject: false,
     ...(options.cancelSignal === undefined ? {} : { cancelSignal: options.cancelSignal, forceKillAfterDelay: 10_000 }),
   });
-  let stderrTail = "";
+  const stderrLines = lineTail(30, 400);
   let stdoutTail = "";
   const errors = errorCollector();
   subprocess.stderr?.on("data", (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    stderrLines.add(chunk.toString());
     errors.add(chunk.toString());
     if (options.logFile === undefined) process.stderr.write(chunk);
     else log?.write(chunk);
@@ -91,16 +94,39 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
   if (pending !== "") log?.write(pending);
   log?.end();
   const notFound = result.exitCode === undefined && /ENOENT/.test(result.message ?? "");
+  const signal = result.isCanceled ? undefined : result.signal;
+  const signalled = signal === undefined ? undefined : 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
   return {
-    exitCode: result.exitCode ?? (notFound ? 127 : 20),
+    exitCode: result.exitCode ?? signalled ?? (notFound ? 127 : 20),
+    signal,
     // One line ("spawn rsync ENOENT"): execa's shortMessage repeats the whole command line before it.
     startError: result.exitCode === undefined && !result.isCanceled && result.signal === undefined ? (result.originalMessage ?? result.shortMessage ?? "").split("\n")[0] : undefined,
-    stderrTail: stderrTail.trim(),
+    stderrTail: stderrLines.text().trim(),
     errors: errors.lines,
     errorCount: errors.count,
     stats: parseStats(stdoutTail),
     canceled: result.isCanceled,
     logProblem: log?.problem,
+  };
+}
+
+/**
+ * The last `count` lines of a stream, each at most `width` characters: a long line keeps its start and its
+ * end ("filename overflows max-path len by 171: /very/long/…/name") — its reason is at the start.
+ */
+function lineTail(count: number, width: number) {
+  const lines: string[] = [];
+  let pending = "";
+  const cut = (line: string) => (line.length <= width ? line : `${line.slice(0, width / 2)} … ${line.slice(-width / 2 + 3)}`);
+  return {
+    add(text: string) {
+      const parts = (pending + text).split("\n");
+      pending = parts.pop() ?? "";
+      if (pending.length > 64 * 1024) pending = `${pending.slice(0, width)}${pending.slice(-width)}`; // a line without end
+      for (const line of parts) lines.push(cut(line));
+      if (lines.length > count) lines.splice(0, lines.length - count);
+    },
+    text: () => [...lines, ...(pending === "" ? [] : [cut(pending)])].join("\n"),
   };
 }
 
