@@ -10,6 +10,7 @@ import { type Plan, type PlanOptions, planRun } from "../plan/plan.ts";
 import { checkBackupDir } from "./preflight.ts";
 import { readInventory } from "../store/read.ts";
 import { readRecords } from "../store/records.ts";
+import { type Reader, describeReaders, readReaders } from "../store/readers.ts";
 import { type DiskFacts, probeDisk } from "../disk/probe.ts";
 import { mountOf } from "../disk/mounts.ts";
 import { rsyncCapabilities } from "../rsync/capabilities.ts";
@@ -25,7 +26,9 @@ export async function gatherFacts(job: Job, options: { probe?: boolean; disk?: D
   const stored = await readRecords(job.backupDir, job.prefix);
   const records = new Map([...stored].filter(([name]) => inventory.snapshots.some((s) => s.name === name)));
   const disk = options.disk ?? (options.probe === true ? await probeDisk(job.backupDir).catch(() => undefined) : await diskType(job.backupDir));
-  const facts: Facts = { inventory, space, records, disk, rsync: await rsyncCapabilities() };
+  const reading = await readReaders(job.backupDir, job.prefix).catch(() => new Map<string, Reader[]>());
+  const readers = new Map([...reading].map(([name, list]) => [name, describeReaders(list)]));
+  const facts: Facts = { inventory, space, records, disk, rsync: await rsyncCapabilities(), readers };
   if (job.copyOf === undefined) return facts;
   const copyOf = job.copyOf;
   const copy = await newestSnapshotOf(copyOf).catch((error: unknown) => {

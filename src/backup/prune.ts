@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { messageOf } from "../errors.ts";
 import type { EmptyTrash, Prune } from "../plan/steps.ts";
-import { moveToTrash } from "../store/trash.ts";
+import { describeReaders, trashUnlessRead } from "../store/readers.ts";
 import { TRASH_DIR } from "../store/names.ts";
 import { syncDirectory } from "../disk/flush.ts";
 import { deleteTrees, isRealDirectory } from "../store/tree.ts";
@@ -17,7 +17,8 @@ export async function prune(step: Prune, run: Execution): Promise<StepResult> {
   for (const decision of run.partial === undefined ? step.decisions : step.ifPartial) {
     const name = decision.snapshot.name;
     if (decision.action === "keep") {
-      run.log.info({ reason: decision.reason }, `keeping ${name}`);
+      if (decision.rule === "being read") run.log.warn(`keeping ${name} this time: ${decision.reason}`);
+      else run.log.info({ reason: decision.reason }, `keeping ${name}`);
       continue;
     }
     if (run.session.signal.aborted) {
@@ -29,7 +30,12 @@ export async function prune(step: Prune, run: Execution): Promise<StepResult> {
       continue;
     }
     try {
-      run.trashed.push(await moveToTrash(run.job.backupDir, name, run.now));
+      const moved = await trashUnlessRead(run.job.backupDir, run.job.prefix, name, run.now);
+      if ("readers" in moved) {
+        run.log.warn(`keeping ${name} this time: it is being read by ${describeReaders(moved.readers)}; the next run prunes it`);
+        continue;
+      }
+      run.trashed.push(moved.trashed);
       run.log.info({ reason: decision.reason }, `deleting ${name}`);
       run.pruned.push(name);
     } catch (error) {

@@ -5,7 +5,7 @@
 import { formatBytes } from "../bytes.ts";
 import { type DiskSpace, diskSpace } from "../disk/space.ts";
 import type { MakeRoom } from "../plan/steps.ts";
-import { moveToTrash } from "../store/trash.ts";
+import { describeReaders, trashUnlessRead } from "../store/readers.ts";
 import { deleteTree } from "../store/tree.ts";
 import { syncDirectory } from "../disk/flush.ts";
 import { type Execution, OK, type StepResult, failed } from "./execution.ts";
@@ -25,11 +25,15 @@ export async function makeRoom(step: MakeRoom, run: Execution): Promise<StepResu
   run.log.warn(`backup disk short of space: ${shortOf(space)}; deleting the oldest snapshots (minKeep ${run.job.minKeepCount})`);
   for (const candidate of step.candidates) {
     if (run.session.signal.aborted) return OK; // the executor ends the run as interrupted
-    run.log.warn({ reason: `${rule}: ${shortOf(space)}; ${candidate.why}` }, `deleting ${candidate.name}`);
     // Out of the namespace first (on the disk), then gone: the space is needed now, not after the lock.
-    const trashed = await moveToTrash(backupDir, candidate.name, run.now);
+    const moved = await trashUnlessRead(backupDir, run.job.prefix, candidate.name, run.now);
+    if ("readers" in moved) {
+      run.log.warn(`not deleting ${candidate.name} to make room: it is being read by ${describeReaders(moved.readers)}`);
+      continue;
+    }
+    run.log.warn({ reason: `${rule}: ${shortOf(space)}; ${candidate.why}` }, `deleting ${candidate.name}`);
     await syncDirectory(backupDir);
-    await deleteTree(trashed);
+    await deleteTree(moved.trashed);
     run.removed.push(candidate.name);
     space = await diskSpace(backupDir);
     if (shortOf(space) === "") return OK;

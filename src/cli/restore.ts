@@ -1,9 +1,11 @@
 // `linkback restore`: copy a file or tree out of a snapshot with rsync, here or back onto the source host.
-import { lstat, mkdir, readdir } from "node:fs/promises";
-import { dirname, isAbsolute, join, normalize, resolve } from "node:path";
+import { isAbsolute } from "node:path";
 import { loadExeca } from "../process/execa.ts";
+import { argumentBytes, bytesOfArgument, commandWithBytes } from "../process/byteArgs.ts";
 import { ExitCode, LinkbackError, UsageError } from "../errors.ts";
-import { loadJob } from "../config/load.ts";
+import { now } from "../clock.ts";
+import { discoverJobs, loadJob } from "../config/load.ts";
+import type { Job } from "../config/types.ts";
 import { checkBackupDir } from "../backup/preflight.ts";
 import { isShellSource, sourceHost } from "../config/source.ts";
 import { rshString, sshArgv } from "../config/ssh.ts";
@@ -12,6 +14,11 @@ import { quoteArgv, shellQuote } from "../process/shellWords.ts";
 import { rsyncMeaning } from "../rsync/exitCodes.ts";
 import { pickSnapshot } from "../store/select.ts";
 import { readInventory } from "../store/read.ts";
+import { escapeName, unescapeName } from "../store/pathBytes.ts";
+import { SnapshotGone, startReading } from "../store/readers.ts";
+import { type BackupPlace } from "../restore/target.ts";
+import { makeTargetParents, planRestore } from "../restore/restore.ts";
+import { signalWords } from "../rsync/exitCodes.ts";
 import { parseCommand, type Command } from "./options.ts";
 import { selectJobs } from "./jobs.ts";
 
@@ -54,61 +61,77 @@ export async function restoreCommand(args: string[]): Promise<number> {
     throw new UsageError("linkback restore: give a job, a path in the snapshot and a target (see linkback restore --help)");
   }
   if (values.snapshot !== undefined && values.date !== undefined) throw new UsageError("linkback restore: give --snapshot or --date, not both");
-  const [file] = await selectJobs("restore", [name], false, jobsDir(values.jobs));
+  const dir = jobsDir(values.jobs);
+  const [file] = await selectJobs("restore", [name], false, dir);
   const job = await loadJob(file!);
   await checkBackupDir(job);
   const snapshot = pickSnapshot(await readInventory(job.backupDir, job.prefix, job.timeZone), job.name, values.snapshot ?? values.date);
 
-  const relative = normalize(inside).replace(/^\/+/, "");
-  if (relative === ".." || relative.startsWith("../")) throw new UsageError(`linkback restore: ${JSON.stringify(inside)} leads out of the snapshot`);
-  const root = join(job.backupDir, snapshot.name);
-  const from = relative === "" || relative === "." ? root : join(root, relative);
-  const info = await lstat(from).catch(() => undefined);
-  if (info === undefined) throw new UsageError(`linkback restore: ${snapshot.name} has no ${JSON.stringify(`/${relative}`)}`);
-  const isDir = info.isDirectory();
-
-  const remote = values["to-source"] === true;
-  const host = remote ? sourceHost(job.source) : undefined;
-  if (remote && (host === undefined || !isShellSource(job.source))) throw new UsageError(`linkback restore --to-source: job ${job.name}'s source is not an ssh source (user@host:/path)`);
-  if (remote && !isAbsolute(target)) throw new UsageError(`linkback restore --to-source: the target must be an absolute path on ${host} (got ${JSON.stringify(target)})`);
-  const destination = remote ? target : resolve(target);
-  if (!remote && (destination === job.backupDir || destination.startsWith(`${job.backupDir}/`))) {
-    throw new UsageError(`linkback restore: ${destination} is inside the backup directory; writing into a snapshot would change every snapshot that shares its files`);
+  const remote = values["to-source"] === true ? remoteTarget(job, target) : undefined;
+  const raw = argumentBytes();
+  // A name that is not UTF-8 comes as its bytes (from the command line as given), or written as rsync writes it: \#351.
+  const bytes = (value: string) => {
+    const given = bytesOfArgument(value, raw);
+    return given.toString("utf8") === value ? unescapeName(value) : given;
+  };
+  const places = await backupPlaces(job, dir);
+  const plan = await planRestore({
+    job, snapshot, inside: bytes(inside), target: bytes(target), remote, places,
+    force: values.force === true, dryRun: values["dry-run"] === true, deleteExtra: values.delete === true,
+  });
+  if (remote !== undefined && values.force !== true && !(await remoteTargetIsFree(target, job, remote.host))) {
+    throw new UsageError(`linkback restore: ${remote.host}:${target} exists and is not an empty directory; give --force to write into it`);
   }
-  if (values.force !== true && !(await targetIsFree(destination, remote ? { job, host: host! } : undefined))) {
-    throw new UsageError(`linkback restore: ${remote ? `${host}:` : ""}${destination} exists and is not an empty directory; give --force to write into it`);
+  if (remote === undefined && values["dry-run"] !== true) await makeTargetParents(plan);
+  for (const what of plan.left) process.stderr.write(`linkback restore: not restored: ${what}\n`);
+  const shownArgv = plan.argv.map((arg) => (typeof arg === "string" ? arg : escapeName(arg)));
+  process.stderr.write(`restoring ${plan.shown} from ${snapshot.name} to ${escapeName(plan.to)}\n  ${quoteArgv(shownArgv)}\n`);
+  // Marked as being read: a prune meanwhile keeps this snapshot (and says so) instead of deleting it under rsync.
+  let reading;
+  try {
+    reading = await startReading(job.backupDir, job.prefix, snapshot.name, "linkback restore", now());
+  } catch (error) {
+    if (error instanceof SnapshotGone) throw new LinkbackError(`restore failed: ${error.message}; \`linkback list ${job.name}\` shows what is there now`);
+    throw error;
   }
-
-  const argv = ["rsync", "-aH", "--numeric-ids", "-s"];
-  if (values["dry-run"] === true) argv.push("--dry-run", "--itemize-changes");
-  if (values.delete === true) argv.push("--delete");
-  // Missing parent directories of the target are made: here by linkback, there by rsync (3.2.3 or later).
-  if (remote) argv.push("--mkpath", `--rsh=${rshString(sshArgv(job.ssh))}`);
-  else if (values["dry-run"] !== true) await mkdir(isDir ? destination : dirname(destination), { recursive: true });
-  const to = remote ? `${host}:${destination}` : destination;
-  argv.push("--", isDir ? `${from}/` : from, isDir ? `${to}/` : to);
-  process.stderr.write(`restoring /${relative === "." ? "" : relative} from ${snapshot.name} to ${to}\n  ${quoteArgv(argv)}\n`);
-  const execa = await loadExeca();
-  const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
-  if (result.exitCode !== 0) {
-    throw new LinkbackError(`restore failed: rsync exited ${result.exitCode ?? "?"} (${rsyncMeaning(result.exitCode ?? -1)})`);
+  try {
+    const { file: program, args: argv } = commandWithBytes(plan.argv);
+    const execa = await loadExeca();
+    const result = await execa(program, argv, { reject: false, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+    if (result.signal !== undefined) throw new LinkbackError(`restore failed: rsync was ${signalWords(result.signal)}`);
+    if (result.exitCode !== 0) throw new LinkbackError(`restore failed: rsync exited ${result.exitCode ?? "?"} (${rsyncMeaning(result.exitCode ?? -1)})`);
+  } finally {
+    await reading.release();
   }
   return ExitCode.ok;
 }
 
-/** True when nothing is at `path`, or an empty directory. */
-async function targetIsFree(path: string, remote: { job: { ssh?: Parameters<typeof sshArgv>[0] }; host: string } | undefined): Promise<boolean> {
-  if (remote === undefined) {
-    const info = await lstat(path).catch(() => undefined);
-    if (info === undefined) return true;
-    return info.isDirectory() && (await readdir(path)).length === 0;
+function remoteTarget(job: Job, target: string): { host: string; rsh: string } {
+  const host = sourceHost(job.source);
+  if (host === undefined || !isShellSource(job.source)) throw new UsageError(`linkback restore --to-source: job ${job.name}'s source is not an ssh source (user@host:/path)`);
+  if (!isAbsolute(target)) throw new UsageError(`linkback restore --to-source: the target must be an absolute path on ${host} (got ${JSON.stringify(target)})`);
+  return { host, rsh: rshString(sshArgv(job.ssh)) };
+}
+
+/** Every job's backup directory (the jobs that load), this job's first: a restore may write into none. */
+async function backupPlaces(job: Job, dir: string): Promise<BackupPlace[]> {
+  const places: BackupPlace[] = [{ job: job.name, backupDir: job.backupDir }];
+  for (const other of await discoverJobs(dir).catch(() => [])) {
+    if (other.name === job.name) continue;
+    const loaded = await loadJob(other).catch(() => undefined);
+    if (loaded !== undefined) places.push({ job: loaded.name, backupDir: loaded.backupDir });
   }
-  const [ssh, ...options] = sshArgv(remote.job.ssh);
+  return places;
+}
+
+/** Over ssh: true when nothing is at `path` on the host, or an empty directory. */
+async function remoteTargetIsFree(path: string, job: Job, host: string): Promise<boolean> {
+  const [ssh, ...options] = sshArgv(job.ssh);
   const execa = await loadExeca();
   const quoted = shellQuote(path);
   const check = `test ! -e ${quoted} && test ! -L ${quoted} || { test -d ${quoted} && test -z "$(ls -A ${quoted})"; }`;
-  const result = await execa(ssh!, [...options, "-o", "BatchMode=yes", remote.host, check], { reject: false, stdin: "ignore" });
-  if (result.exitCode === 255) throw new LinkbackError(`cannot reach ${remote.host} to check the target: ${String(result.stderr).trim().split("\n").at(-1) ?? ""}`);
+  const result = await execa(ssh!, [...options, "-o", "BatchMode=yes", host, check], { reject: false, stdin: "ignore" });
+  if (result.exitCode === 255) throw new LinkbackError(`cannot reach ${host} to check the target: ${String(result.stderr).trim().split("\n").at(-1) ?? ""}`);
   return result.exitCode === 0;
 }
 

@@ -18,4 +18,6 @@ export interface Facts {
   disk?: DiskFacts | undefined;
   /** What this machine's rsync can keep (ACLs, xattrs). */
   rsync?: RsyncCapabilities | undefined;
+  /** Snapshots a `restore` or `diff` is reading now, with who ("linkback restore (pid 4711, since …)"). */
+  readers?: Map<string, string> | undefined;
 }

@@ -8,6 +8,7 @@ import { type DiskFacts, keepsHoles, keepsXattrs } from "../disk/probe.ts";
 import { formatBytes } from "../bytes.ts";
 import { cycleMs } from "../time/cycle.ts";
 import type { Snapshot } from "../store/inventory.ts";
+import type { RetentionDecision } from "../retention/policy.ts";
 import type { Facts } from "./facts.ts";
 import type { CheckShrink, MakeRoom, Rsync } from "./steps.ts";
 
@@ -114,4 +115,18 @@ export function makeRoomStep(job: Job, facts: Facts, candidates: MakeRoom["candi
     kind: "make-room", need: need?.text ?? "", needBytes, needPercent: need?.percent, needInodes, needInodesPercent: inodes?.percent, needInodesText: inodes?.text ?? "",
     freeBytes: space?.freeBytes, candidates, leaves, why,
   };
+}
+
+/**
+ * Retention's deletes of snapshots a `restore` or `diff` is reading, turned into keeps for this time (the
+ * next run prunes them); the executor checks again as it deletes, for readers that came since.
+ */
+export function spareReadSnapshots(decisions: RetentionDecision[], facts: Facts): RetentionDecision[] {
+  const readers = facts.readers;
+  if (readers === undefined || readers.size === 0) return decisions;
+  return decisions.map((decision) => {
+    const who = readers.get(decision.snapshot.name);
+    if (decision.action !== "delete" || who === undefined) return decision;
+    return { ...decision, action: "keep", rule: "being read", reason: `being read by ${who}: kept this time, the next run prunes it (${decision.reason})` };
+  });
 }

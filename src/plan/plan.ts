@@ -12,7 +12,7 @@ import { parseReplacedName, replacedName, resumeName, snapshotFromName, snapshot
 import { isTimed } from "../time/cycle.ts";
 import { metaDir } from "../store/records.ts";
 import type { Facts } from "./facts.ts";
-import { type Keeps, clockProblem, hardLinkRefusal, makeRoomStep, metadataKept, ownDirsInSource, shrinkStep } from "./guards.ts";
+import { type Keeps, clockProblem, hardLinkRefusal, makeRoomStep, metadataKept, ownDirsInSource, shrinkStep, spareReadSnapshots } from "./guards.ts";
 import type { Rsync, Step } from "./steps.ts";
 
 export interface Plan {
@@ -61,7 +61,8 @@ export function planRun(job: Job, facts: Facts, now: Date, options: PlanOptions 
   const retentionOptions = { adding: snapshot, frozen: clock, partial };
   const retention = applyRetention(inventory.snapshots, policyOf(job), now, retentionOptions);
   const ifPartial = applyRetention(inventory.snapshots, policyOf(job), now, { ...retentionOptions, partial: new Set([...partial, snapshot.name]) });
-  const room = makeRoomStep(job, facts, retention.room.map((c) => ({ name: c.snapshot.name, why: c.why })), retention.roomLeaves);
+  const roomCandidates = retention.room.filter((c) => !facts.readers?.has(c.snapshot.name)).map((c) => ({ name: c.snapshot.name, why: c.why }));
+  const room = makeRoomStep(job, facts, roomCandidates, retention.roomLeaves);
   const copied = facts.copy?.path;
   const newestFirst = [...inventory.snapshots].reverse().map((s) => path(s.name));
   // A copy links against the snapshot it copies first: every file matches there, so nothing is copied.
@@ -94,7 +95,7 @@ export function planRun(job: Job, facts: Facts, now: Date, options: PlanOptions 
     const fail = job.hooks.fail === undefined ? undefined : describeHook(job.hooks.fail, job);
     steps.push({ kind: "after-hook", hook: after, ifPartial: fail, why: "the job's after hook (its failure is logged, the snapshot stays good); if the run ended partial, the fail hook instead, with the files that failed" });
   }
-  steps.push(pruneStep(retention.decisions, ifPartial.decisions, clock));
+  steps.push(pruneStep(spareReadSnapshots(retention.decisions, facts), spareReadSnapshots(ifPartial.decisions, facts), clock));
   steps.push(emptyTrashStep(inventory));
   return { ...plan, steps };
 }
@@ -183,7 +184,7 @@ export function planPrune(job: Job, facts: Facts, now: Date): Step[] {
   const { steps, inventory } = recover(job, facts.inventory);
   const partial = new Set([...facts.records].filter(([, record]) => record.partial !== undefined).map(([name]) => name));
   const clock = clockProblem(job, facts, now);
-  const { decisions } = applyRetention(inventory.snapshots, policyOf(job), now, { frozen: clock, partial });
+  const decisions = spareReadSnapshots(applyRetention(inventory.snapshots, policyOf(job), now, { frozen: clock, partial }).decisions, facts);
   return [...steps, pruneStep(decisions, decisions, clock), emptyTrashStep(inventory)];
 }
 

@@ -23,7 +23,8 @@ export interface RetentionPolicy {
   timeZone?: string | undefined;
 }
 
-export type RetentionRule = "protected" | "future" | "clock" | "no rule" | "keepDays" | PeriodName | "complete" | "minKeep";
+/** "being read": not a rule of retention's own — the plan spares a snapshot a restore is reading (plan/guards.ts). */
+export type RetentionRule = "protected" | "future" | "clock" | "no rule" | "keepDays" | PeriodName | "complete" | "minKeep" | "being read";
 
 export interface RetentionDecision {
   snapshot: Snapshot;

@@ -10,7 +10,7 @@ import { type JobRecord, readAllRecords, statusMutex } from "./record.ts";
 import { type StatusReport, buildReport } from "./report.ts";
 import { renderText } from "./text.ts";
 import { writeFileAtomic } from "./atomicFile.ts";
-import { withMutex } from "./mutex.ts";
+import { withMutex } from "../lock/mutex.ts";
 
 /** The report for these records now: which jobs are running (their lock is held) and the disks' space. */
 export async function gatherReport(records: readonly JobRecord[], now: Date): Promise<StatusReport> {

@@ -9,7 +9,7 @@ import type { Attempt } from "../schedule/schedule.ts";
 import type { Snapshot } from "../store/inventory.ts";
 import { stampInstant } from "../store/names.ts";
 import { writeFileAtomic } from "./atomicFile.ts";
-import { withMutex } from "./mutex.ts";
+import { withMutex } from "../lock/mutex.ts";
 
 export interface LastAttempt extends Attempt {
   /** The snapshot it made (or would have made). */

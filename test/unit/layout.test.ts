@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ["config"],
   ["store", "disk", "lock", "log", "rsync", "hooks", "retention", "schedule"],
   ["plan"],
-  ["backup"],
+  ["backup", "restore"],
   ["status"],
   ["due"],
   ["cli"],

@@ -1,7 +1,7 @@
 // A short-lived mutex for the status directory: record updates and status file regeneration take
 // milliseconds, so a waiter retries briefly, and a mutex left by a killed process is broken after 30 s.
 import { open, readFile, stat, unlink } from "node:fs/promises";
-import { isProcessRunning } from "../lock/process.ts";
+import { isProcessRunning } from "./process.ts";
 
 const STALE_MS = 30_000;
 const WAIT_MS = 10_000;

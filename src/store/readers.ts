@@ -1,0 +1,92 @@
+// Snapshots being read: a `restore` or a `diff` marks each snapshot it reads, and pruning (retention, or
+// making room) does not delete a marked snapshot — it keeps it this time and says so; the next run prunes
+// it. Marks live beside the job's records, `.linkback-PREFIX.meta/readers/SNAPSHOT.PID.json`; a mark whose
+// process is gone no longer counts.
+//
+// Marking and deleting take one short mutex (`readers.lock`), so that they cannot cross: a reader marks,
+// then looks for the snapshot; a pruner looks for marks, then moves the snapshot into the trash. Either the
+// pruner sees the mark, or the reader finds the snapshot gone and says so before it reads anything.
+import { lstat, mkdir, readFile, readdir, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { withMutex } from "../lock/mutex.ts";
+import { isProcessRunning, startTicks } from "../lock/process.ts";
+import { metaDir } from "./records.ts";
+import { moveToTrash } from "./trash.ts";
+
+export interface Reader {
+  snapshot: string;
+  /** What reads it: "linkback restore", "linkback diff". */
+  command: string;
+  pid: number;
+  ticks: string | undefined;
+  since: string;
+}
+
+const readersDir = (backupDir: string, prefix: string) => join(metaDir(backupDir, prefix), "readers");
+const mutexPath = (backupDir: string, prefix: string) => join(metaDir(backupDir, prefix), "readers.lock");
+
+/** The snapshot is not there (any more) to be read. */
+export class SnapshotGone extends Error {}
+
+/** The live readers of the job's snapshots, by snapshot. Marks of processes that are gone are removed. */
+export async function readReaders(backupDir: string, prefix: string): Promise<Map<string, Reader[]>> {
+  const dir = readersDir(backupDir, prefix);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found = new Map<string, Reader[]>();
+  for (const name of names.filter((entry) => entry.endsWith(".json"))) {
+    const reader = await readFile(join(dir, name), "utf8").then((text) => JSON.parse(text) as Reader, () => undefined);
+    if (reader === undefined || !Number.isInteger(reader.pid)) continue;
+    if (!isProcessRunning(reader.pid, reader.ticks)) {
+      await unlink(join(dir, name)).catch(() => {});
+      continue;
+    }
+    found.set(reader.snapshot, [...(found.get(reader.snapshot) ?? []), reader]);
+  }
+  return found;
+}
+
+/** "linkback restore (pid 4711, since 2026-11-05T10:02:00.000Z)" for each. */
+export function describeReaders(readers: readonly Reader[]): string {
+  return readers.map((reader) => `${reader.command} (pid ${reader.pid}, since ${reader.since})`).join(", ");
+}
+
+/**
+ * Mark `snapshot` as read by this process; throws SnapshotGone when it is not there (pruned a moment ago).
+ * `release` removes the mark. Marks cannot be made on a read-only backup disk — nothing can prune there
+ * either — so then the snapshot is read without one.
+ */
+export async function startReading(backupDir: string, prefix: string, snapshot: string, command: string, now: Date): Promise<{ release(): Promise<void> }> {
+  const mark = join(readersDir(backupDir, prefix), `${snapshot}.${process.pid}.json`);
+  const reader: Reader = { snapshot, command, pid: process.pid, ticks: startTicks(process.pid), since: now.toISOString() };
+  try {
+    await mkdir(readersDir(backupDir, prefix), { recursive: true, mode: 0o755 });
+    await withMutex(mutexPath(backupDir, prefix), async () => {
+      await writeFile(mark, `${JSON.stringify(reader)}\n`, { mode: 0o644 });
+      if (!(await isSnapshotDir(join(backupDir, snapshot)))) {
+        await unlink(mark).catch(() => {});
+        throw new SnapshotGone(`${snapshot} is gone: it was pruned a moment ago`);
+      }
+    });
+  } catch (error) {
+    if (error instanceof SnapshotGone || (error as NodeJS.ErrnoException).code !== "EROFS") throw error;
+    return { async release() {} };
+  }
+  return { release: () => unlink(mark).catch(() => {}) };
+}
+
+/**
+ * Move `snapshot` into the trash unless a live reader has marked it: the trash path, or the readers that
+ * keep it this time.
+ */
+export async function trashUnlessRead(backupDir: string, prefix: string, snapshot: string, instant: Date): Promise<{ trashed: string } | { readers: Reader[] }> {
+  await mkdir(metaDir(backupDir, prefix), { recursive: true, mode: 0o755 });
+  return withMutex(mutexPath(backupDir, prefix), async () => {
+    const readers = (await readReaders(backupDir, prefix)).get(snapshot);
+    if (readers !== undefined && readers.length > 0) return { readers };
+    return { trashed: await moveToTrash(backupDir, snapshot, instant) };
+  });
+}
+
+async function isSnapshotDir(path: string): Promise<boolean> {
+  return lstat(path).then((info) => info.isDirectory(), () => false);
+}

@@ -1,0 +1,154 @@
+// Restores that must not rewrite history or lose their source, with real rsync: a target that reaches a
+// snapshot through a symlink, a backupDir that is itself a symlink, another job's backup directory, a path
+// that leaves the snapshot through a symlink stored in it; and a prune (by `prune` and by a run's own
+// pruning) while a restore reads the snapshot it would delete — made certain by stopping the restore's
+// rsync (SIGSTOP) once it has started, pruning, and letting it go on.
+import { strict as assert } from "node:assert";
+import { existsSync, readdirSync, watch } from "node:fs";
+import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { execa } from "execa";
+import { BIN, linkback, listNames, writeJob } from "../helpers/cli.ts";
+import { type Workspace, hasProgram, manifest, processesMentioning, waitFor, workspace } from "../helpers/tree.ts";
+
+const RSYNC = await hasProgram("rsync");
+const skip = !RSYNC && process.env.CI !== "true" ? "rsync is not installed (required under CI=true)" : false;
+
+describe("restore targets are judged by their real path", { skip }, () => {
+  let ws: Workspace;
+  let day1: Record<string, string>;
+  before(async () => {
+    ws = await workspace("restore-real");
+    await mkdir(join(ws.src, "photos"), { recursive: true });
+    await writeFile(join(ws.src, "photos", "cat.jpg"), "day 1\n");
+    await symlink("/etc", join(ws.src, "etc-link"));
+    await ws.job("laptop");
+    assert.equal((await ws.run(["laptop"], "2026-06-01T03:00")).exitCode, 0);
+    await writeFile(join(ws.src, "photos", "cat.jpg"), "day 2, longer\n");
+    assert.equal((await ws.run(["laptop"], "2026-06-02T03:00")).exitCode, 0);
+    day1 = await manifest(join(ws.backup, "laptop-2026-06-01"));
+  });
+  after(async () => ws.cleanup());
+  const env = () => ws.env("2026-06-03T03:00");
+
+  test("a target that reaches a snapshot through a symlink is refused, even with --force; the snapshot is unchanged", async () => {
+    const sneaky = join(ws.root, "looks-harmless");
+    await symlink(join(ws.backup, "laptop-2026-06-01", "photos"), sneaky);
+    const result = await linkback(["restore", "laptop", "photos", join(sneaky, "sub"), "--force", "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /is inside the backup directory; writing into a snapshot would change every snapshot that shares its files \(by its real path it is in .*backup, job laptop's\)/);
+    assert.deepEqual(await manifest(join(ws.backup, "laptop-2026-06-01")), day1);
+    assert.ok(!existsSync(join(ws.backup, "laptop-2026-06-01", "photos", "sub")));
+  });
+
+  test("a job whose backupDir is a symlink: its real directory is refused as a target too", async () => {
+    const linked = join(ws.root, "backup-link");
+    await symlink(ws.backup, linked);
+    await writeJob(ws.jobs, "via-link", { prefix: "laptop", backupDir: linked, source: ws.src });
+    const real = join(ws.backup, "laptop-2026-06-01", "photos");
+    const result = await linkback(["restore", "via-link", "photos/cat.jpg", join(real, "cat.jpg"), "--force", "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /is inside the backup directory/);
+    assert.equal(await readFile(join(real, "cat.jpg"), "utf8"), "day 1\n");
+  });
+
+  test("another job's backup directory is refused, naming that job", async () => {
+    const other = join(ws.root, "other-backups");
+    await mkdir(other);
+    await writeJob(ws.jobs, "desktop", { prefix: "desktop", backupDir: other, source: ws.src });
+    const result = await linkback(["restore", "laptop", "photos", join(other, "desktop-2026-06-01"), "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /job desktop's\)/);
+    assert.deepEqual(await readdir(other), []);
+  });
+
+  test("a path that leaves the snapshot through a symlink stored in it is refused (it would read the live /etc)", async () => {
+    const target = join(ws.root, "etc-copy");
+    const result = await linkback(["restore", "laptop", "etc-link/hostname", target, "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /\/etc-link\/hostname leads out of laptop-2026-06-02 through a symlink in the snapshot/);
+    assert.ok(!existsSync(target));
+    // The link itself is restored as a link.
+    const link = await linkback(["restore", "laptop", "etc-link", join(ws.root, "the-link"), "--jobs", ws.jobs], env());
+    assert.equal(link.exitCode, 0, link.stderr);
+  });
+});
+
+describe("a prune while a restore reads the snapshot", { skip }, () => {
+  let ws: Workspace;
+  const FILES = 500;
+  before(async () => {
+    ws = await workspace("restore-race");
+    for (let i = 0; i < FILES; i++) await writeFile(join(ws.src, `photo-${String(i).padStart(3, "0")}.jpg`), `photo ${i}\n`.repeat(50));
+    await ws.job("laptop", { keepDays: 2 });
+    for (const day of ["2026-06-01", "2026-06-02"]) assert.equal((await ws.run(["laptop"], `${day}T03:00`, { LINKBACK_NOW: `${day}T03:00` })).exitCode, 0);
+    await ws.job("laptop", { keepDays: 1 }); // from now on the older day is beyond retention
+  });
+  after(async () => {
+    for (const { pid } of await processesMentioning(ws.root)) process.kill(pid, "SIGCONT");
+    await ws.cleanup();
+  });
+
+  /**
+   * Start a restore of `snapshot` and stop it (SIGSTOP) the moment it has marked the snapshot as being read
+   * — before its rsync has read anything (inotify on the readers directory; execa is still loading then).
+   */
+  async function stoppedRestore(snapshot: string, target: string, now: string) {
+    const meta = join(ws.backup, ".linkback-laptop.meta");
+    const readers = join(meta, "readers");
+    await mkdir(readers, { recursive: true });
+    // Marked, and the short mutex around marking released (readers.lock gone): the restore goes on to rsync.
+    const marked = new Promise<void>((resolve) => {
+      const check = () => {
+        if (readdirSync(readers).length === 0 || existsSync(join(meta, "readers.lock"))) return;
+        watchers.forEach((w) => w.close());
+        resolve();
+      };
+      const watchers = [watch(readers, check), watch(meta, check)];
+    });
+    const restore = execa(process.execPath, [BIN, "restore", "laptop", "--snapshot", snapshot, "/", target, "--jobs", ws.jobs], { env: ws.env(now), reject: false, stdin: "ignore" });
+    const early = restore.then((done) => assert.fail(`the restore ended before marking: exit ${done.exitCode}\n${String(done.stderr)}`));
+    await Promise.race([marked, early]);
+    process.kill(restore.pid!, "SIGSTOP");
+    const stopAll = async (signal: NodeJS.Signals) => {
+      for (const { pid } of await processesMentioning(target)) process.kill(pid, signal);
+    };
+    await stopAll("SIGSTOP"); // an rsync already started is stopped too
+    return { restore, resume: () => stopAll("SIGCONT") };
+  }
+
+  test("linkback prune keeps the snapshot being read, says so, and prunes it once the restore is done; every file restored", async () => {
+    const target = join(ws.root, "restored-prune");
+    const { restore, resume } = await stoppedRestore("laptop-2026-06-01", target, "2026-06-02T04:00");
+    const dry = await linkback(["prune", "laptop", "--dry-run", "--jobs", ws.jobs], ws.env("2026-06-02T04:00"));
+    assert.equal(dry.exitCode, 0, dry.stderr);
+    assert.match(dry.stdout + dry.stderr, /laptop-2026-06-01.*being read by linkback restore \(pid \d+/);
+    const pruned = await linkback(["prune", "laptop", "--jobs", ws.jobs], ws.env("2026-06-02T04:00"));
+    assert.equal(pruned.exitCode, 0, pruned.stderr);
+    assert.match(pruned.stderr + pruned.stdout, /laptop-2026-06-01.*being read by linkback restore/);
+    assert.ok(existsSync(join(ws.backup, "laptop-2026-06-01")), "not deleted under the restore");
+    await resume();
+    const done = await restore;
+    assert.equal(done.exitCode, 0, String(done.stderr));
+    assert.equal((await readdir(target)).length, FILES, "every file restored");
+    const later = await linkback(["prune", "laptop", "--jobs", ws.jobs], ws.env("2026-06-02T04:10"));
+    assert.equal(later.exitCode, 0, later.stderr);
+    assert.deepEqual((await listNames(ws.backup)).filter((n) => n.startsWith("laptop-")), ["laptop-2026-06-02"], "pruned once nobody reads it");
+  });
+
+  test("a run's own pruning keeps it too; the restore completes", async () => {
+    assert.equal((await ws.run(["laptop"], "2026-06-03T03:00", { LINKBACK_NOW: "2026-06-03T03:00" })).exitCode, 0);
+    // keepDays 1: the run on the 4th prunes the 3rd's snapshot, which is being restored.
+    const target = join(ws.root, "restored-run");
+    const { restore, resume } = await stoppedRestore("laptop-2026-06-03", target, "2026-06-04T02:00");
+    const run = await ws.run(["laptop"], "2026-06-04T03:00", { LINKBACK_NOW: "2026-06-04T03:00" });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stderr, /laptop-2026-06-03.*being read by linkback restore/);
+    assert.ok(existsSync(join(ws.backup, "laptop-2026-06-03")));
+    await resume();
+    const done = await restore;
+    assert.equal(done.exitCode, 0, String(done.stderr));
+    assert.equal((await readdir(target)).length, FILES);
+  });
+});
