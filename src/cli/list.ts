@@ -35,7 +35,8 @@ export interface ListedSnapshot {
   name: string;
   day: string | null;
   at: string | null;
-  state: "complete" | "partial" | "interrupted";
+  /** `gone`: deleted while `list --size` walked it (a prune beside it). */
+  state: "complete" | "partial" | "interrupted" | "gone";
   /** What the run that made it stored anew (null: made before linkback recorded it). */
   newBytes: number | null;
   keep: boolean;
@@ -93,7 +94,8 @@ export async function listCommand(args: string[]): Promise<number> {
   return ExitCode.ok;
 }
 
-function pick(size: SnapshotSize | undefined): Pick<ListedSnapshot, "uniqueBytes" | "apparentBytes"> {
+function pick(size: SnapshotSize | undefined): Partial<Pick<ListedSnapshot, "uniqueBytes" | "apparentBytes" | "state" | "reason">> {
+  if (size?.gone === true) return { state: "gone", reason: "deleted while it was measured (a prune ran meanwhile)" };
   return size === undefined ? {} : { uniqueBytes: size.uniqueBytes, apparentBytes: size.apparentBytes };
 }
 
@@ -104,8 +106,8 @@ function renderList(job: string, policy: string, next: string, rows: ListedSnaps
     row.at !== null ? localTime(row.at) : (row.day ?? "-"),
     row.state,
     row.newBytes === null ? "-" : formatBytes(row.newBytes),
-    ...(sizes ? [formatBytes(row.uniqueBytes ?? 0), formatBytes(row.apparentBytes ?? 0)] : []),
-    row.state === "interrupted" ? row.reason : row.keep ? `kept: ${row.reason}` : `pruned by the next run: ${row.reason}`,
+    ...(sizes ? (row.state === "gone" ? ["-", "-"] : [formatBytes(row.uniqueBytes ?? 0), formatBytes(row.apparentBytes ?? 0)]) : []),
+    row.state === "interrupted" || row.state === "gone" ? row.reason : row.keep ? `kept: ${row.reason}` : `pruned by the next run: ${row.reason}`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column]!.length)));
   const lines = [

@@ -1,77 +1,199 @@
-// What changed between two snapshots: paths added, removed, changed. Files that are the same inode (hard
-// links, which is how unchanged files are stored) are unchanged without reading them; for different inodes,
-// size, time, mode, owner and symlink target are compared, and the contents when the sizes agree.
-import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+// What changed between two snapshots, found by walking both trees side by side — each directory's names
+// sorted by their bytes and merged — and given out change by change as it is found: memory is the
+// directories on the way down, not the trees (100,000 entries in a few MB). Files that are the same inode
+// (hard links, which is how unchanged files are stored) are unchanged without reading them; otherwise
+// everything a snapshot keeps is compared: the type (fifo, socket, char and block devices apart, with
+// their device numbers), mode, owner, times to the nanosecond (symlinks' too), symlink targets, sizes, the
+// contents when the sizes agree, and extended attributes and ACLs when the snapshots keep them. Names are
+// bytes; an entry that vanishes during the walk is simply not there.
+import { createReadStream, lstatSync, readdirSync, readlinkSync, type BigIntStats } from "node:fs";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
-
-interface Entry {
-  type: "file" | "dir" | "symlink" | "other";
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  target?: string;
-}
+import { LinkbackError } from "../errors.ts";
+import { childPath, escapeName } from "./pathBytes.ts";
+import { readXattrs } from "./xattrs.ts";
 
 export interface Change {
+  /** The path inside the snapshot, escaped where its bytes are not plain UTF-8 (`caf\#351`). */
   path: string;
   kind: "added" | "removed" | "changed";
-  /** For changed paths: what differs (content, size, mode, owner, type, target, time). */
+  /** For changed paths, in this order: type, device, size, target, mode, owner, time, xattrs, content. */
   what?: string[];
 }
 
-async function walk(root: string): Promise<Map<string, Entry>> {
-  const entries = new Map<string, Entry>();
-  const pending: string[] = [""];
-  while (pending.length > 0) {
-    const rel = pending.pop()!;
-    for (const dirent of await readdir(join(root, rel), { withFileTypes: true })) {
-      const path = rel === "" ? dirent.name : `${rel}/${dirent.name}`;
-      const info = await lstat(join(root, path));
-      const type = info.isFile() ? "file" : info.isDirectory() ? "dir" : info.isSymbolicLink() ? "symlink" : "other";
-      const entry: Entry = { type, ino: info.ino, size: info.size, mtimeMs: Math.floor(info.mtimeMs / 1000), mode: info.mode & 0o7777, uid: info.uid, gid: info.gid };
-      if (type === "symlink") entry.target = await readlink(join(root, path));
-      entries.set(path, entry);
-      if (type === "dir") pending.push(path);
-    }
-  }
-  return entries;
+export interface CompareOptions {
+  /** Compare extended attributes and ACLs (the snapshots keep them). */
+  xattrs?: boolean;
 }
 
-async function digest(path: string): Promise<string> {
+export interface CompareResult {
+  count: number;
+  /** What could not be compared ("xattrs: getfattr is not installed"). */
+  notes: string[];
+}
+
+/** A pair of entries whose xattrs still need comparing before the change can be given out. */
+interface Pending {
+  change: Change;
+  a?: Buffer;
+  b?: Buffer;
+}
+
+const BATCH = 128;
+
+/** Walk `a` (older) and `b` (newer), calling `emit` for each change in walk order. */
+export async function compareTrees(a: string, b: string, emit: (change: Change) => void, options: CompareOptions = {}): Promise<CompareResult> {
+  const result: CompareResult = { count: 0, notes: [] };
+  let xattrs = options.xattrs === true;
+  let queue: Pending[] = [];
+  const flush = async () => {
+    const waiting = queue.filter((item) => item.a !== undefined);
+    if (xattrs && waiting.length > 0) {
+      const [before, after] = [await readXattrs(waiting.map((item) => item.a!)), await readXattrs(waiting.map((item) => item.b!))];
+      if (before === undefined || after === undefined) {
+        xattrs = false;
+        result.notes.push("xattrs and ACLs were not compared: getfattr is not installed (Debian: apt-get install attr)");
+      } else {
+        for (const item of waiting) {
+          if (before.get(item.a!.toString("latin1")) !== after.get(item.b!.toString("latin1"))) insertWhat(item.change, "xattrs");
+        }
+      }
+    }
+    for (const { change } of queue) {
+      if (change.kind === "changed" && change.what!.length === 0) continue;
+      result.count++;
+      emit(change);
+    }
+    queue = [];
+  };
+  const give = async (item: Pending) => {
+    queue.push(item);
+    if (queue.length >= BATCH) await flush();
+  };
+  await compareDirectory(Buffer.from(a), Buffer.from(b), Buffer.alloc(0), { give, xattrs: () => xattrs });
+  await flush();
+  return result;
+}
+
+interface Walk {
+  give: (item: Pending) => Promise<void>;
+  xattrs: () => boolean;
+}
+
+async function compareDirectory(a: Buffer, b: Buffer, rel: Buffer, walk: Walk): Promise<void> {
+  const older = names(a);
+  const newer = names(b);
+  let i = 0;
+  let j = 0;
+  while (i < older.length || j < newer.length) {
+    const order = i >= older.length ? 1 : j >= newer.length ? -1 : Buffer.compare(older[i]!, newer[j]!);
+    const name = order <= 0 ? older[i]! : newer[j]!;
+    const path = rel.length === 0 ? name : childPath(rel, name);
+    const left = order <= 0 ? lstat(childPath(a, name)) : undefined;
+    const right = order >= 0 ? lstat(childPath(b, name)) : undefined;
+    if (order <= 0) i++;
+    if (order >= 0) j++;
+    await compareEntry(childPath(a, name), left, childPath(b, name), right, path, walk);
+  }
+}
+
+async function compareEntry(a: Buffer, left: BigIntStats | undefined, b: Buffer, right: BigIntStats | undefined, path: Buffer, walk: Walk): Promise<void> {
+  if (left === undefined && right === undefined) return; // vanished from both meanwhile
+  if (left === undefined || right === undefined) {
+    await oneSide(left === undefined ? b : a, path, left === undefined ? "added" : "removed", walk);
+    return;
+  }
+  const change: Change = { path: escapeName(path), kind: "changed", what: [] };
+  const same = left.ino === right.ino && left.dev === right.dev;
+  if (!same) change.what = await differences(a, left, b, right);
+  const bothDirectories = left.isDirectory() && right.isDirectory();
+  const xattrs = walk.xattrs() && !same;
+  await walk.give(xattrs ? { change, a, b } : { change });
+  if (bothDirectories) await compareDirectory(a, b, path, walk);
+  else if (left.isDirectory()) await descendants(a, path, "removed", walk);
+  else if (right.isDirectory()) await descendants(b, path, "added", walk);
+}
+
+/** An entry on one side only: it, and everything below it. */
+async function oneSide(full: Buffer, path: Buffer, kind: "added" | "removed", walk: Walk): Promise<void> {
+  const info = lstat(full);
+  if (info === undefined) return;
+  await walk.give({ change: { path: escapeName(path), kind } });
+  if (info.isDirectory()) await descendants(full, path, kind, walk);
+}
+
+async function descendants(full: Buffer, rel: Buffer, kind: "added" | "removed", walk: Walk): Promise<void> {
+  for (const name of names(full)) await oneSide(childPath(full, name), childPath(rel, name), kind, walk);
+}
+
+/** What differs between two entries that are not one inode. */
+async function differences(a: Buffer, left: BigIntStats, b: Buffer, right: BigIntStats): Promise<string[]> {
+  const what: string[] = [];
+  const type = [typeOf(left), typeOf(right)];
+  if (type[0] !== type[1]) return [`type (${type[0]} → ${type[1]})`];
+  const kind = type[0];
+  if ((kind === "char device" || kind === "block device") && left.rdev !== right.rdev) what.push(`device (${deviceNumbers(left.rdev)} → ${deviceNumbers(right.rdev)})`);
+  if (kind === "file" && left.size !== right.size) what.push("size");
+  if (kind === "symlink" && !readlinkSync(a, { encoding: "buffer" }).equals(readlinkSync(b, { encoding: "buffer" }))) what.push("target");
+  if ((left.mode & 0o7777n) !== (right.mode & 0o7777n)) what.push("mode");
+  if (left.uid !== right.uid || left.gid !== right.gid) what.push("owner");
+  // A directory's time follows its entries (their changes are listed themselves): not compared.
+  if (kind !== "directory" && left.mtimeNs !== right.mtimeNs) what.push("time");
+  if (kind === "file" && left.size === right.size && (await digest(a)) !== (await digest(b))) what.push("content");
+  return what;
+}
+
+/** `xattrs` goes before `content` (the order of `what`). */
+function insertWhat(change: Change, item: string): void {
+  const what = change.what ?? [];
+  const content = what.indexOf("content");
+  if (content < 0) what.push(item);
+  else what.splice(content, 0, item);
+  change.what = what;
+}
+
+function typeOf(info: BigIntStats): string {
+  if (info.isFile()) return "file";
+  if (info.isDirectory()) return "directory";
+  if (info.isSymbolicLink()) return "symlink";
+  if (info.isFIFO()) return "fifo";
+  if (info.isSocket()) return "socket";
+  if (info.isCharacterDevice()) return "char device";
+  if (info.isBlockDevice()) return "block device";
+  return "unknown";
+}
+
+/** `major,minor` of a device number (glibc's encoding). */
+function deviceNumbers(rdev: bigint): string {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return `${major},${minor}`;
+}
+
+/** A directory's names sorted by their bytes; none when it vanished meanwhile. */
+function names(dir: Buffer): Buffer[] {
+  try {
+    return readdirSync(dir, { encoding: "buffer" }).sort(Buffer.compare);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw new LinkbackError(`cannot read ${escapeName(dir)}: ${code ?? (error as Error).message}`);
+  }
+}
+
+function lstat(path: Buffer): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+async function digest(path: Buffer): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-/** The changes from tree `a` to tree `b`, sorted by path. */
-export async function compareTrees(a: string, b: string): Promise<Change[]> {
-  const [before, after] = await Promise.all([walk(a), walk(b)]);
-  const changes: Change[] = [];
-  for (const [path, old] of before) {
-    const now = after.get(path);
-    if (now === undefined) {
-      changes.push({ path, kind: "removed" });
-      continue;
-    }
-    if (old.ino === now.ino && old.type !== "dir") continue; // one inode: the same file in both
-    const what: string[] = [];
-    if (old.type !== now.type) what.push("type");
-    else {
-      if (old.type === "file" && old.size !== now.size) what.push("size");
-      if (old.target !== now.target) what.push("target");
-      if (old.mode !== now.mode) what.push("mode");
-      if (old.uid !== now.uid || old.gid !== now.gid) what.push("owner");
-      if (old.type === "file" && old.mtimeMs !== now.mtimeMs) what.push("time");
-      // Same size: read both (only files stored as different inodes get here; unchanged ones share one).
-      if (old.type === "file" && old.size === now.size && (await digest(join(a, path))) !== (await digest(join(b, path)))) what.push("content");
-    }
-    if (what.length > 0) changes.push({ path, kind: "changed", what });
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch {
+    return "gone"; // vanished while read: not the same content as what is still there
   }
-  for (const path of after.keys()) if (!before.has(path)) changes.push({ path, kind: "added" });
-  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return hash.digest("hex");
 }

@@ -2,8 +2,10 @@
 // over all of a job's snapshots, counting each inode once: a file whose every hard link lies inside one
 // snapshot is that snapshot's alone; a file also linked from another snapshot (or from anywhere else, such
 // as a weekly copy) frees nothing when one snapshot goes. Disk usage is counted as `du` does (blocks).
+// Names are read as bytes (they need not be UTF-8); entries that vanish during the walk (a prune running
+// beside it) are not counted, and a snapshot that vanished altogether is `gone`.
 import { lstatSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { childPath } from "./pathBytes.ts";
 
 export interface SnapshotSize {
   /** Disk space (512-byte blocks × 512) of the inodes with every link inside this snapshot: what deleting it frees. */
@@ -12,6 +14,8 @@ export interface SnapshotSize {
   apparentBytes: number;
   /** Entries walked. */
   entries: number;
+  /** The snapshot was deleted while it was walked (by a prune beside this command). */
+  gone?: boolean;
 }
 
 interface InodeUse {
@@ -36,7 +40,7 @@ export async function snapshotSizes(backupDir: string, names: readonly string[])
     const size: SnapshotSize = { uniqueBytes: 0, apparentBytes: 0, entries: 0 };
     sizes.set(name, size);
     const seenHere = new Set<number>();
-    const visit = (path: string, info: { ino: number; blocks: number; size: number; nlink: number; isDirectory(): boolean }) => {
+    const visit = (info: { ino: number; blocks: number; size: number; nlink: number; isDirectory(): boolean }) => {
       size.entries++;
       if (!seenHere.has(info.ino)) {
         seenHere.add(info.ino);
@@ -54,21 +58,39 @@ export async function snapshotSizes(backupDir: string, names: readonly string[])
         if (use.owner !== name) use.owner = null;
       }
     };
-    const root = join(backupDir, name);
-    visit(root, lstatSync(root));
-    const directories = [root];
+    const root = Buffer.from(`${backupDir}/${name}`);
+    const top = lstatSync(root, { throwIfNoEntry: false });
+    if (top === undefined) {
+      size.gone = true;
+      continue;
+    }
+    visit(top);
+    const directories: Buffer[] = [root];
     while (directories.length > 0) {
       const dir = directories.pop()!;
-      for (const entry of readdirSync(dir)) {
-        const path = `${dir}/${entry}`;
-        const info = lstatSync(path);
-        visit(path, info);
+      for (const entry of entriesOf(dir)) {
+        const path = childPath(dir, entry);
+        const info = lstatSync(path, { throwIfNoEntry: false });
+        if (info === undefined) continue; // deleted meanwhile
+        visit(info);
         if (info.isDirectory()) directories.push(path);
       }
     }
+    if (lstatSync(root, { throwIfNoEntry: false }) === undefined) size.gone = true;
   }
   for (const use of inodes.values()) {
     if (use.owner !== null && use.seen === use.nlink) sizes.get(use.owner)!.uniqueBytes += use.bytes;
   }
   return sizes;
+}
+
+/** A directory's names as bytes; none when it was deleted meanwhile. */
+function entriesOf(dir: Buffer): Buffer[] {
+  try {
+    return readdirSync(dir, { encoding: "buffer" });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw error;
+  }
 }

@@ -131,7 +131,8 @@ describe("list --size, prune, diff", { skip }, () => {
     assert.equal((await ws.run(["laptop"], "2026-05-06T03:00:00")).exitCode, 0);
     const diff = await linkback(["diff", "laptop", "--jobs", ws.jobs], ws.env("2026-05-06T04:00:00"));
     assert.equal(diff.exitCode, 0, diff.stderr);
-    assert.equal(diff.stdout, "laptop-2026-05-05 → laptop-2026-05-06: 1 change(s)\nM notes.txt (time, content)"); // execa strips the last newline
+    // Streamed: the header, each change as it is found, then the count. (execa strips the last newline.)
+    assert.equal(diff.stdout, "laptop-2026-05-05 → laptop-2026-05-06\nM notes.txt (time, content)\n1 change(s)");
     const json = await linkback(["diff", "laptop", "2026-05-05", "laptop-2026-05-06", "--json", "--jobs", ws.jobs], ws.env("2026-05-06T04:00:00"));
     assert.deepEqual((JSON.parse(json.stdout) as { changes: unknown[] }).changes, [{ path: "notes.txt", kind: "changed", what: ["time", "content"] }]);
     const missing = await linkback(["diff", "laptop", "2026-04-01", "--jobs", ws.jobs], ws.env("2026-05-06T04:00:00"));
