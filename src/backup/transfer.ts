@@ -141,7 +141,10 @@ async function rsyncFailure(run: Execution, rsync: RsyncOutcome): Promise<string
   // failed.") says why; rsync's last lines only say the connection closed (and rsync reports 12 or 255
   // depending on a race with ssh's exit).
   const shell = isShellSource(job.source) ? lines.filter((line) => !/^rsync[: ]/.test(line)).slice(-1) : [];
-  const said = [...new Set([...shell, ...lines.slice(-2)])].join(" | ");
+  // rsync's first error line says why ("change_dir … failed"); its last ones may only be what followed
+  // (the summary "rsync error: … (code 23)", "write error: Broken pipe").
+  const reason = lines.filter((line) => line.startsWith("rsync: ")).slice(0, 1);
+  const said = [...new Set([...shell, ...reason, ...lines.slice(-2)])].join(" | ");
   const disk = /No space left on device|Disk quota exceeded/i.test(rsync.stderrTail) ? ` — backup disk full${await inodesNote(run.job.backupDir)}` : "";
   const links = /Too many links/.test(rsync.stderrTail) ? " — a file in the link targets has reached the backup filesystem's limit of hard links per inode (ext4: 65,000)" : "";
   return `job ${job.name}: rsync failed with exit ${rsync.exitCode} (${rsyncMeaning(rsync.exitCode)})${disk}${links}${said === "" ? "" : `: ${said}`}; staging kept, nothing pruned`;

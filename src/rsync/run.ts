@@ -114,7 +114,7 @@ export async function runRsync(argv: readonly string[], options: RsyncRunOptions
  * The last `count` lines of a stream, each at most `width` characters: a long line keeps its start and its
  * end ("filename overflows max-path len by 171: /very/long/…/name") — its reason is at the start.
  */
-function lineTail(count: number, width: number) {
+export function lineTail(count: number, width: number) {
   const lines: string[] = [];
   let pending = "";
   const cut = (line: string) => (line.length <= width ? line : `${line.slice(0, width / 2)} … ${line.slice(-width / 2 + 3)}`);

@@ -1,11 +1,11 @@
 // The plan's judgements, pure: when the clock looks wrong, what metadata is kept where, which of linkback's
 // own directories lie inside a source, the shrink guard's step, and retention with a frozen clock and partial
-// snapshots.
+// snapshots; snapshots a restore or diff is reading spared from retention's deletes.
 process.env.TZ = "UTC";
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { clockProblem, metadataKept, ownDirsInSource, shrinkStep } from "../../../src/plan/guards.ts";
+import { clockProblem, metadataKept, ownDirsInSource, shrinkStep, spareReadSnapshots } from "../../../src/plan/guards.ts";
 import { applyRetention } from "../../../src/retention/policy.ts";
 import type { Facts } from "../../../src/plan/facts.ts";
 import type { Job } from "../../../src/config/types.ts";
@@ -120,4 +120,36 @@ test("rsync's failure lines → the paths they name", () => {
     'symlink has no referent: "/srv/broken"',
     "filename overflows max-path len by 171: /srv/xxx/deep.txt",
   ]), ["/srv/secret", "/srv/broken", "/srv/xxx/deep.txt"]);
+});
+
+describe("snapshots being read are spared from retention's deletes", () => {
+  const history = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"].map(snap);
+  const decisions = () => applyRetention(history, { keepDays: 1, minKeep: 1 }, new Date("2026-11-04T12:00:00Z")).decisions;
+  const reading = (entries: [string, string][]) => facts([], {}, { readers: new Map(entries) });
+  test("a delete of a read snapshot becomes a keep, rule 'being read', naming the reader and the delete's reason", () => {
+    const before = decisions();
+    assert.deepEqual(before.map((d) => d.action), ["delete", "delete", "delete", "keep"], "(keepDays 1 deletes three)");
+    const after = spareReadSnapshots(before, reading([["p-2026-11-02", "linkback restore (pid 4242)"]]));
+    const spared = after[1]!;
+    assert.equal(spared.snapshot.name, "p-2026-11-02");
+    assert.equal(spared.action, "keep");
+    assert.equal(spared.rule, "being read");
+    assert.equal(spared.reason, `being read by linkback restore (pid 4242): kept this time, the next run prunes it (${before[1]!.reason})`);
+    assert.deepEqual(after.map((d) => [d.snapshot.name, d.action]), [["p-2026-11-01", "delete"], ["p-2026-11-02", "keep"], ["p-2026-11-03", "delete"], ["p-2026-11-04", "keep"]]);
+  });
+  test("the others are untouched: deletes stay deletes, a read snapshot already kept keeps its own rule; the input is not changed", () => {
+    const before = decisions();
+    const copy = structuredClone(before);
+    const after = spareReadSnapshots(before, reading([["p-2026-11-01", "linkback diff (pid 7)"], ["p-2026-11-04", "linkback diff (pid 7)"], ["p-2025-01-01", "linkback restore (pid 8)"]]));
+    assert.deepEqual(before, copy, "input unchanged");
+    assert.equal(after[0]!.rule, "being read");
+    for (const i of [1, 2, 3]) assert.equal(after[i], before[i], `decision ${i} is the same object`);
+    assert.equal(after[3]!.rule, "keepDays");
+    assert.equal(after.length, before.length, "a reader of a snapshot not in the list adds nothing");
+  });
+  test("no readers (none known, or none now): the decisions as they are", () => {
+    const before = decisions();
+    assert.equal(spareReadSnapshots(before, facts([])), before);
+    assert.equal(spareReadSnapshots(before, reading([])), before);
+  });
 });

@@ -1,8 +1,13 @@
-// What rsync's exit statuses mean and which make a snapshot; the --stats numbers the summary uses.
-import { describe, test } from "node:test";
+// What rsync's exit statuses mean and which make a snapshot; the --stats numbers the summary uses; the tail of
+// rsync's stderr that failure messages quote (last lines, long ones cut in the middle); and how runRsync
+// reports a program killed by a signal (a real `sh` that kills itself).
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { isSuccess, rsyncMeaning } from "../../../src/rsync/exitCodes.ts";
-import { parseStats } from "../../../src/rsync/run.ts";
+import { lineTail, parseStats, runRsync } from "../../../src/rsync/run.ts";
 
 describe("rsync exit codes", () => {
   test("only 0 and 24 are success", () => {
@@ -85,4 +90,76 @@ sent 3.53M bytes  received 22.89K bytes  7.11M bytes/sec
     assert.deepEqual(parseStats("Number of regular files transferred: 0\nTotal bytes sent: 0\nTotal bytes received: 12\n"),
       { filesTransferred: 0, bytesSent: 0, bytesReceived: 12 });
   });
+});
+
+describe("lineTail (rsync's stderr as failure messages quote it)", () => {
+  const tailOf = (chunks: string[], count = 30, width = 400) => {
+    const tail = lineTail(count, width);
+    for (const chunk of chunks) tail.add(chunk);
+    return tail.text();
+  };
+  const numbered = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}`);
+
+  test("short lines as they are; only the last `count` kept, in order", () => {
+    assert.equal(tailOf(["a\nb\n"]), "a\nb");
+    assert.equal(tailOf([`${numbered(100).join("\n")}\n`]), numbered(100).slice(-30).join("\n"));
+    assert.equal(tailOf([`${numbered(5).join("\n")}\n`], 3), "line 2\nline 3\nline 4");
+  });
+  test("chunks split anywhere (one character at a time) give the same tail", () => {
+    const text = `${numbered(50).join("\n")}\n${"x".repeat(1000)}\nlast\n`;
+    assert.equal(tailOf([...text]), tailOf([text]));
+    assert.equal(tailOf([text.slice(0, 333), text.slice(333, 1234), text.slice(1234)]), tailOf([text]));
+  });
+  test("a 2,000-character line keeps its start (the reason) and its end (the name), cut to `width`", () => {
+    const line = `filename overflows max-path len by 171: /very/long/${"d".repeat(2000)}/name.txt`;
+    const [cut] = tailOf([`${line}\n`]).split("\n");
+    assert.equal(cut!.length, 400);
+    assert.ok(cut!.startsWith(line.slice(0, 200)), cut);
+    assert.ok(cut!.endsWith(line.slice(-197)), cut);
+    assert.ok(cut!.includes(" … "), "the cut is marked");
+    const exact = "e".repeat(400);
+    assert.equal(tailOf([`${exact}\n`]), exact, "a line of exactly `width` is not cut");
+  });
+  test("the reason after many long lines: each line cut, the reason (last) whole", () => {
+    const noise = Array.from({ length: 40 }, (_, i) => `${"~".repeat(3000)} ${i}`);
+    const reason = 'rsync: [sender] change_dir "/srv/data" failed: No such file or directory (2)';
+    const lines = tailOf([`${[...noise, reason, "rsync error: some files/attrs were not transferred (code 23)"].join("\n")}\n`]).split("\n");
+    assert.equal(lines.length, 30);
+    assert.ok(lines.every((line) => line.length <= 400));
+    assert.equal(lines.at(-2), reason);
+    assert.ok(lines[0]!.endsWith(" 12"), "the oldest kept is noise line 12 (40 + 2 - 30)");
+  });
+  test("a last line without a newline counts (rsync killed mid-line), cut as well", () => {
+    assert.equal(tailOf(["done\npartial li", "ne"]), "done\npartial line");
+    const endless = `start-${"z".repeat(200_000)}-end`;
+    const chunks = endless.match(/[^]{1,7000}/g)!;
+    const text = tailOf(chunks);
+    assert.equal(text.length, 400, "an endless line is held to its start and end");
+    assert.ok(text.startsWith("start-zzz") && text.endsWith("zzz-end"));
+  });
+});
+
+describe("runRsync: a program killed by a signal (real processes)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "linkback-run-unit-"));
+  const run = (script: string) => runRsync(["sh", "-c", script], { logFile: join(dir, "rsync.log"), cancelSignal: undefined });
+  test("SIGKILL: exit 128 + 9 and the signal, not a made-up rsync code", async () => {
+    const killed = await run("echo started >&2; kill -KILL $$");
+    assert.equal(killed.exitCode, 137);
+    assert.equal(killed.signal, "SIGKILL");
+    assert.equal(killed.startError, undefined);
+    assert.equal(killed.stderrTail, "started");
+  });
+  test("SIGTERM from another program: 128 + 15; an exit of its own has no signal", async () => {
+    const stopped = await run("kill -TERM $$");
+    assert.deepEqual([stopped.exitCode, stopped.signal, stopped.canceled], [143, "SIGTERM", false]);
+    const exited = await run("exit 23");
+    assert.deepEqual([exited.exitCode, exited.signal], [23, undefined]);
+  });
+  test("long stderr: the outcome's tail keeps the reason line's start and end", async () => {
+    const outcome = await run(`i=0; while [ $i -lt 50 ]; do printf '%0500d\\n' $i >&2; i=$((i+1)); done; printf 'rsync: change_dir "/%s" failed: File name too long (36)\\n' "$(printf '%02000d' 0)" >&2; exit 23`);
+    const lines = outcome.stderrTail.split("\n");
+    assert.equal(lines.length, 30);
+    assert.match(lines.at(-1)!, /^rsync: change_dir "\/0{100,} … 0{100,}" failed: File name too long \(36\)$/);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 });
