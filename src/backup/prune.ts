@@ -17,7 +17,7 @@ export async function prune(step: Prune, run: Execution): Promise<StepResult> {
   for (const decision of run.partial === undefined ? step.decisions : step.ifPartial) {
     const name = decision.snapshot.name;
     if (decision.action === "keep") {
-      if (decision.rule === "being read") run.log.warn(`keeping ${name} this time: ${decision.reason}`);
+      if (decision.rule === "being read") run.log.warn(`keeping ${name}: ${decision.reason}`);
       else run.log.info({ reason: decision.reason }, `keeping ${name}`);
       continue;
     }

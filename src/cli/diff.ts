@@ -59,6 +59,7 @@ export async function diffCommand(args: string[]): Promise<number> {
     if (error instanceof SnapshotGone) throw new LinkbackError(`diff: ${error.message}`);
     throw error;
   }
+  for (const { unmarked } of readers) if (unmarked !== undefined) process.stderr.write(`linkback diff: warning: ${unmarked}\n`);
   try {
     await printChanges(job.name, older.name, newer.name, values.json === true, (emit) => compareTrees(join(job.backupDir, older.name), join(job.backupDir, newer.name), emit, { xattrs }));
   } finally {

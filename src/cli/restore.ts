@@ -72,7 +72,7 @@ export async function restoreCommand(args: string[]): Promise<number> {
   // A name that is not UTF-8 comes as its bytes (from the command line as given), or written as rsync writes it: \#351.
   const bytes = (value: string) => {
     const given = bytesOfArgument(value, raw);
-    return given.toString("utf8") === value ? unescapeName(value) : given;
+    return given.equals(Buffer.from(value)) ? unescapeName(value) : given;
   };
   const places = await backupPlaces(job, dir);
   const plan = await planRestore({
@@ -94,6 +94,7 @@ export async function restoreCommand(args: string[]): Promise<number> {
     if (error instanceof SnapshotGone) throw new LinkbackError(`restore failed: ${error.message}; \`linkback list ${job.name}\` shows what is there now`);
     throw error;
   }
+  if (reading.unmarked !== undefined) process.stderr.write(`linkback restore: warning: ${reading.unmarked}\n`);
   try {
     const { file: program, args: argv } = commandWithBytes(plan.argv);
     const execa = await loadExeca();

@@ -24,6 +24,6 @@ export function restoreFlags(kept: SnapshotRecord["keeps"], job: Job, targetType
   const left: string[] = [];
   if (keeps.acls) (xattrsFit ? args.push("-A") : left.push(`ACLs (${targetType} cannot hold them)`));
   if (keeps.xattrs) (xattrsFit ? args.push("-X") : left.push(`xattrs and file capabilities (${targetType} cannot hold them)`));
-  if (keeps.sparse && holesFit) args.push("--sparse");
+  if (keeps.sparse) (holesFit ? args.push("--sparse") : left.push(`holes (${targetType} cannot hold them: sparse files come back fully allocated)`));
   return { args, left };
 }

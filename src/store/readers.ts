@@ -53,9 +53,9 @@ export function describeReaders(readers: readonly Reader[]): string {
 /**
  * Mark `snapshot` as read by this process; throws SnapshotGone when it is not there (pruned a moment ago).
  * `release` removes the mark. Marks cannot be made on a read-only backup disk — nothing can prune there
- * either — so then the snapshot is read without one.
+ * either — so then the snapshot is read without one; on a full one neither, and `unmarked` says so.
  */
-export async function startReading(backupDir: string, prefix: string, snapshot: string, command: string, now: Date): Promise<{ release(): Promise<void> }> {
+export async function startReading(backupDir: string, prefix: string, snapshot: string, command: string, now: Date): Promise<{ release(): Promise<void>; unmarked?: string }> {
   const mark = join(readersDir(backupDir, prefix), `${snapshot}.${process.pid}.json`);
   const reader: Reader = { snapshot, command, pid: process.pid, ticks: startTicks(process.pid), since: now.toISOString() };
   try {
@@ -68,8 +68,9 @@ export async function startReading(backupDir: string, prefix: string, snapshot: 
       }
     });
   } catch (error) {
-    if (error instanceof SnapshotGone || (error as NodeJS.ErrnoException).code !== "EROFS") throw error;
-    return { async release() {} };
+    if (error instanceof SnapshotGone || !cannotWrite(error)) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    return { async release() {}, unmarked: code === "EROFS" ? undefined : `the backup disk is full (${code}): ${snapshot} could not be marked as being read, so a prune meanwhile could delete it` };
   }
   return { release: () => unlink(mark).catch(() => {}) };
 }
@@ -79,12 +80,29 @@ export async function startReading(backupDir: string, prefix: string, snapshot: 
  * keep it this time.
  */
 export async function trashUnlessRead(backupDir: string, prefix: string, snapshot: string, instant: Date): Promise<{ trashed: string } | { readers: Reader[] }> {
-  await mkdir(metaDir(backupDir, prefix), { recursive: true, mode: 0o755 });
-  return withMutex(mutexPath(backupDir, prefix), async () => {
+  const decide = async () => {
     const readers = (await readReaders(backupDir, prefix)).get(snapshot);
     if (readers !== undefined && readers.length > 0) return { readers };
     return { trashed: await moveToTrash(backupDir, snapshot, instant) };
-  });
+  };
+  let locked = false;
+  try {
+    await mkdir(metaDir(backupDir, prefix), { recursive: true, mode: 0o755 });
+    return await withMutex(mutexPath(backupDir, prefix), () => {
+      locked = true;
+      return decide();
+    });
+  } catch (error) {
+    // A disk out of space or inodes (making room is why we are here) cannot take the mutex — nor a reader's
+    // mark: no reader can have marked since, so the marks already there are all there are.
+    if (locked || !cannotWrite(error)) throw error;
+    return decide();
+  }
+}
+
+/** The backup disk cannot take a new file: full, out of inodes, over quota, read-only. */
+function cannotWrite(error: unknown): boolean {
+  return ["ENOSPC", "EDQUOT", "EROFS"].includes((error as NodeJS.ErrnoException).code ?? "");
 }
 
 async function isSnapshotDir(path: string): Promise<boolean> {
