@@ -3,7 +3,9 @@
 // snapshot is that snapshot's alone; a file also linked from another snapshot (or from anywhere else, such
 // as a weekly copy) frees nothing when one snapshot goes. Disk usage is counted as `du` does (blocks).
 // Names are read as bytes (they need not be UTF-8); entries that vanish during the walk (a prune running
-// beside it) are not counted, and a snapshot that vanished altogether is `gone`.
+// beside it) are not counted, and a snapshot that vanished altogether is `gone` — and then the others are
+// measured again without it: the link counts seen so far counted its links, so what only they hold was
+// undercounted.
 import { lstatSync, readdirSync } from "node:fs";
 import { childPath } from "./pathBytes.ts";
 
@@ -34,6 +36,17 @@ interface InodeUse {
  * nothing else to do meanwhile.
  */
 export async function snapshotSizes(backupDir: string, names: readonly string[]): Promise<Map<string, SnapshotSize>> {
+  const gone = new Map<string, SnapshotSize>();
+  for (;;) {
+    const sizes = measure(backupDir, names.filter((name) => !gone.has(name)));
+    const vanished = [...sizes].filter(([, size]) => size.gone === true);
+    if (vanished.length === 0) return new Map(names.map((name) => [name, gone.get(name) ?? sizes.get(name)!]));
+    for (const [name, size] of vanished) gone.set(name, size);
+  }
+}
+
+/** One walk over the snapshots `names`; a snapshot not there at the end (or at the start) is `gone`. */
+function measure(backupDir: string, names: readonly string[]): Map<string, SnapshotSize> {
   const inodes = new Map<number, InodeUse>();
   const sizes = new Map<string, SnapshotSize>();
   for (const name of names) {
@@ -76,7 +89,9 @@ export async function snapshotSizes(backupDir: string, names: readonly string[])
         if (info.isDirectory()) directories.push(path);
       }
     }
-    if (lstatSync(root, { throwIfNoEntry: false }) === undefined) size.gone = true;
+  }
+  for (const [name, size] of sizes) {
+    if (lstatSync(`${backupDir}/${name}`, { throwIfNoEntry: false }) === undefined) size.gone = true;
   }
   for (const use of inodes.values()) {
     if (use.owner !== null && use.seen === use.nlink) sizes.get(use.owner)!.uniqueBytes += use.bytes;
