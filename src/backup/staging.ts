@@ -5,6 +5,7 @@ import { mkdir, rename, rmdir } from "node:fs/promises";
 import { basename } from "node:path";
 import { messageOf } from "../errors.ts";
 import type { CleanUp, ClearEmptyStaging, DiscardAttempt, DiscardReplaced, MakeStaging, Publish, RestoreReplaced, Resume } from "../plan/steps.ts";
+import { describeReaders, unlessRead } from "../store/readers.ts";
 import { moveToTrash } from "../store/trash.ts";
 import { isRealDirectory } from "../store/tree.ts";
 import { syncDirectory } from "../disk/flush.ts";
@@ -50,10 +51,19 @@ export async function makeStaging(step: MakeStaging, run: Execution): Promise<St
  * (`PREFIX-DAY.replaced`), so a crash in between loses nothing: the next run's plan puts it back.
  */
 export async function publish(step: Publish, run: Execution): Promise<StepResult> {
-  try {
+  const { backupDir, prefix } = run.job;
+  const put = async () => {
     if (step.setAside !== undefined) await rename(step.to, step.setAside);
     await rename(step.from, step.to);
-    await syncDirectory(run.job.backupDir); // the new name is on the disk before anything older goes
+  };
+  try {
+    // Today's earlier snapshot is set aside under the readers mutex: a restore or diff that marked it since
+    // the plan was made keeps it (its reader would otherwise see the new tree, or none, mid-way).
+    const placed = step.replaces === undefined ? { done: await put() } : await unlessRead(backupDir, prefix, step.replaces, put);
+    if ("readers" in placed) {
+      return failed(`job ${run.job.name}: today's ${step.replaces} came to be read by ${describeReaders(placed.readers)} during the run: not replaced; the new snapshot stays in staging (the next run resumes from it)`);
+    }
+    await syncDirectory(backupDir); // the new name is on the disk before anything older goes
   } catch (error) {
     const replacing = step.replaces === undefined ? "" : `, setting today's earlier ${step.replaces} aside`;
     return failed(`job ${run.job.name}: rsync succeeded but the snapshot could not be put in place (${step.from} → ${basename(step.to)}${replacing}): ${messageOf(error)}; staging kept`);

@@ -77,7 +77,7 @@ export function planRun(job: Job, facts: Facts, now: Date, options: PlanOptions 
     retention: retention.decisions, steps: [], onFailure: [...failureSteps(job), emptyTrashStep(inventory)],
   };
   const steps: Step[] = [...recovery];
-  const refusal = refusalOf(job, facts, source);
+  const refusal = refusalOf(job, facts, source, replaces);
   if (refusal !== undefined) return { ...plan, steps: [...steps, { kind: "refuse", why: refusal }] };
   if (job.hooks.pre !== undefined) {
     const stops = canStopBackup(job.hooks.pre);
@@ -166,8 +166,15 @@ function keepsChange(keeps: { acls: boolean; xattrs: boolean }, before: { acls: 
   return [`${turnedOn.join(" and ")} kept from this snapshot on (the newest did not keep them${before === undefined ? ", or was made before linkback recorded it" : ""}): files that carry them are stored anew once — rsync links no file across an ACL or xattr difference — the others are linked as always`];
 }
 
-/** Why the run cannot go ahead at all, before any hook: nothing to copy, a disk that cannot hard-link. */
-function refusalOf(job: Job, facts: Facts, source: string): string | undefined {
+/**
+ * Why the run cannot go ahead at all, before any hook: nothing to copy, a disk that cannot hard-link, today's
+ * snapshot being read (replacing it would change what a restore or diff is reading, mid-way).
+ */
+function refusalOf(job: Job, facts: Facts, source: string, replaces: string | undefined): string | undefined {
+  const reading = replaces === undefined ? undefined : facts.readers?.get(replaces);
+  if (reading !== undefined) {
+    return `today's ${replaces} is being read by ${reading}: a second run today would replace it under the reader; nothing is done — run again when it is done`;
+  }
   if (isCopySource(job.source) && facts.copy === undefined) {
     return `job ${job.copyOf?.name ?? job.source.job} has no complete snapshot in ${job.copyOf?.backupDir ?? "its backupDir"} yet; nothing to copy`;
   }

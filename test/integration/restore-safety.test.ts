@@ -2,15 +2,16 @@
 // snapshot through a symlink, a backupDir that is itself a symlink, another job's backup directory, a path
 // that leaves the snapshot through a symlink stored in it; and a prune (by `prune` and by a run's own
 // pruning) while a restore reads the snapshot it would delete — made certain by stopping the restore's
-// rsync (SIGSTOP) once it has started, pruning, and letting it go on.
+// rsync (SIGSTOP) once it has started, pruning, and letting it go on; and a second run on the day of the
+// snapshot being read, with the restore there before the run and arriving during it (a pre hook holds the run).
 import { strict as assert } from "node:assert";
 import { existsSync, readdirSync, watch } from "node:fs";
 import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { execa } from "execa";
-import { BIN, linkback, listNames, writeJob } from "../helpers/cli.ts";
-import { type Workspace, hasProgram, manifest, processesMentioning, waitFor, workspace } from "../helpers/tree.ts";
+import { BIN, inodeOf, linkback, listNames, startLinkback, writeJob } from "../helpers/cli.ts";
+import { type Workspace, hasProgram, manifest, processesMentioning, readLog, waitFor, workspace } from "../helpers/tree.ts";
 
 const RSYNC = await hasProgram("rsync");
 const skip = !RSYNC && process.env.CI !== "true" ? "rsync is not installed (required under CI=true)" : false;
@@ -150,5 +151,55 @@ describe("a prune while a restore reads the snapshot", { skip }, () => {
     const done = await restore;
     assert.equal(done.exitCode, 0, String(done.stderr));
     assert.equal((await readdir(target)).length, FILES);
+  });
+
+  test("a second run today while today's snapshot is read: refused before anything (--dry-run says why); replaced once the restore is done", async () => {
+    const today = join(ws.backup, "laptop-2026-06-04");
+    const before = { ...(await inodeOf(today)), files: await manifest(today) };
+    const target = join(ws.root, "restored-today");
+    const { restore, resume } = await stoppedRestore("laptop-2026-06-04", target, "2026-06-04T05:00");
+    const dry = await linkback(["run", "laptop", "--dry-run", "--jobs", ws.jobs], ws.env("2026-06-04T05:00"));
+    assert.match(dry.stdout, /today's laptop-2026-06-04 is being read by linkback restore \(pid \d+, since [^)]+\): a second run today would replace it under the reader; nothing is done/);
+    assert.notEqual(dry.exitCode, 0);
+    const run = await ws.run(["laptop"], "2026-06-04T05:00", { LINKBACK_NOW: "2026-06-04T05:00" });
+    assert.equal(run.exitCode, 1, run.stderr);
+    assert.match(run.stderr, /today's laptop-2026-06-04 is being read by linkback restore/);
+    assert.deepEqual({ ...(await inodeOf(today)), files: await manifest(today) }, before, "the snapshot being read is untouched");
+    assert.deepEqual((await readdir(ws.backup)).filter((n) => n.includes("replaced") || n.includes("incomplete")), [], "nothing set aside, no staging made");
+    await resume();
+    const done = await restore;
+    assert.equal(done.exitCode, 0, String(done.stderr));
+    assert.equal((await readdir(target)).length, FILES, "every file restored");
+    const again = await ws.run(["laptop"], "2026-06-04T05:10", { LINKBACK_NOW: "2026-06-04T05:10" });
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.notEqual((await inodeOf(today)).ino, before.ino, "replaced by the new run");
+  });
+
+  test("a restore of today's snapshot that starts during a second run today: not replaced at publishing; the next run resumes", async () => {
+    const today = join(ws.backup, "laptop-2026-06-04");
+    const before = { ...(await inodeOf(today)), files: await manifest(today) };
+    const ready = join(ws.root, "pre-hook-ready");
+    const go = join(ws.root, "pre-hook-go");
+    // The pre hook holds the run after its facts were read (nobody reading then) until the restore has marked.
+    await ws.job("laptop", { keepDays: 1, hooks: { pre: ["sh", "-c", `touch '${ready}'; while [ ! -e '${go}' ]; do sleep 0.05; done`] } });
+    const run = startLinkback(["run", "laptop", "--jobs", ws.jobs], ws.env("2026-06-04T06:00", { LINKBACK_NOW: "2026-06-04T06:00" }));
+    await waitFor("the pre hook", () => existsSync(ready), 30_000);
+    const target = join(ws.root, "restored-during");
+    const { restore, resume } = await stoppedRestore("laptop-2026-06-04", target, "2026-06-04T06:00");
+    await writeFile(go, "");
+    const result = await run;
+    assert.equal(result.exitCode, 1, String(result.stderr));
+    assert.match(String(result.stderr), /today's laptop-2026-06-04 came to be read by linkback restore \(pid \d+[^)]*\) during the run: not replaced; the new snapshot stays in staging/);
+    assert.deepEqual({ ...(await inodeOf(today)), files: await manifest(today) }, before, "the snapshot being read is untouched");
+    assert.ok((await readdir(ws.backup)).includes("laptop-incomplete"), "the new tree is kept in staging");
+    await resume();
+    const done = await restore;
+    assert.equal(done.exitCode, 0, String(done.stderr));
+    assert.equal((await readdir(target)).length, FILES, "every file restored");
+    await ws.job("laptop", { keepDays: 1 });
+    const again = await ws.run(["laptop"], "2026-06-04T06:10", { LINKBACK_NOW: "2026-06-04T06:10" });
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.ok((await readLog(ws.logs)).some((entry) => String(entry.msg).startsWith("resuming: the previous failed attempt")), "resumed from the kept staging");
+    assert.notEqual((await inodeOf(today)).ino, before.ino, "replaced by the next run");
   });
 });

@@ -223,6 +223,18 @@ describe("a second run the same day", () => {
     assert.equal(plan.retention.length, list.length);
     assert.equal(plan.rsyncArgv.at(-1), `${STAGING}/`, "written beside it, never into it");
   });
+  test("today's snapshot being read (a restore, a diff): refused before any hook, naming the reader; an older one read changes nothing", () => {
+    const list = [...days(3), "2026-11-22"];
+    const who = "linkback restore (pid 4711, since 2026-11-22T02:50:00.000Z)";
+    const read = planRun(job({ keepDays: 10, hooks: { pre: "true" } as Job["hooks"] }), inventory(list, {}, { readers: new Map([[TODAY, who]]) }), NOW);
+    assert.deepEqual(read.steps.map((step) => step.kind), ["refuse"]);
+    assert.equal(read.steps[0]!.why, `today's ${TODAY} is being read by ${who}: a second run today would replace it under the reader; nothing is done — run again when it is done`);
+    const older = planRun(job({ keepDays: 10 }), inventory(list, {}, { readers: new Map([["laptop-2026-11-21", who]]) }), NOW);
+    assert.equal(stepOf(older, "refuse"), undefined);
+    assert.equal(replacesOf(older), TODAY);
+    const first = planRun(job({ keepDays: 10 }), inventory(days(3), {}, { readers: new Map([[TODAY, who]]) }), NOW);
+    assert.equal(stepOf(first, "refuse"), undefined, "no snapshot of today yet: nothing to replace");
+  });
   test("with a failed attempt too: resume base first, then today's snapshot", () => {
     const plan = planRun(job(), inventory(["2026-11-21", "2026-11-22"], { staging: true }), NOW);
     checkInvariants(plan);
