@@ -53,7 +53,8 @@ export function describeReaders(readers: readonly Reader[]): string {
 /**
  * Mark `snapshot` as read by this process; throws SnapshotGone when it is not there (pruned a moment ago).
  * `release` removes the mark. Marks cannot be made on a read-only backup disk — nothing can prune there
- * either — so then the snapshot is read without one; on a full one neither, and `unmarked` says so.
+ * either — so then the snapshot is read without one; nor on a full one, or by a user who may not write
+ * there, and then `unmarked` says so.
  */
 export async function startReading(backupDir: string, prefix: string, snapshot: string, command: string, now: Date): Promise<{ release(): Promise<void>; unmarked?: string }> {
   const mark = join(readersDir(backupDir, prefix), `${snapshot}.${process.pid}.json`);
@@ -69,8 +70,8 @@ export async function startReading(backupDir: string, prefix: string, snapshot: 
     });
   } catch (error) {
     if (error instanceof SnapshotGone || !cannotWrite(error)) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    return { async release() {}, unmarked: code === "EROFS" ? undefined : `the backup disk is full (${code}): ${snapshot} could not be marked as being read, so a prune meanwhile could delete it` };
+    const unmarked = unmarkedWords(error, backupDir, prefix, snapshot);
+    return { async release() {}, ...(unmarked === undefined ? {} : { unmarked }) };
   }
   return { release: () => unlink(mark).catch(() => {}) };
 }
@@ -80,10 +81,19 @@ export async function startReading(backupDir: string, prefix: string, snapshot: 
  * keep it this time.
  */
 export async function trashUnlessRead(backupDir: string, prefix: string, snapshot: string, instant: Date): Promise<{ trashed: string } | { readers: Reader[] }> {
+  const result = await unlessRead(backupDir, prefix, snapshot, () => moveToTrash(backupDir, snapshot, instant));
+  return "readers" in result ? result : { trashed: result.done };
+}
+
+/**
+ * Carry out `change` to `snapshot` (trash it, set it aside for today's new one) unless a live reader has
+ * marked it; under the readers mutex, so no reader marks it between the look and the change.
+ */
+export async function unlessRead<T>(backupDir: string, prefix: string, snapshot: string, change: () => Promise<T>): Promise<{ done: T } | { readers: Reader[] }> {
   const decide = async () => {
     const readers = (await readReaders(backupDir, prefix)).get(snapshot);
     if (readers !== undefined && readers.length > 0) return { readers };
-    return { trashed: await moveToTrash(backupDir, snapshot, instant) };
+    return { done: await change() };
   };
   let locked = false;
   try {
@@ -95,14 +105,28 @@ export async function trashUnlessRead(backupDir: string, prefix: string, snapsho
   } catch (error) {
     // A disk out of space or inodes (making room is why we are here) cannot take the mutex — nor a reader's
     // mark: no reader can have marked since, so the marks already there are all there are.
-    if (locked || !cannotWrite(error)) throw error;
+    if (locked || !cannotWrite(error) || isDenied(error)) throw error;
     return decide();
   }
 }
 
-/** The backup disk cannot take a new file: full, out of inodes, over quota, read-only. */
+/** A new file cannot be made there: the disk is full, out of inodes, over quota, read-only, or not this user's. */
 function cannotWrite(error: unknown): boolean {
-  return ["ENOSPC", "EDQUOT", "EROFS"].includes((error as NodeJS.ErrnoException).code ?? "");
+  return ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? "");
+}
+
+/** Not this user's to write: a reader marks nothing, and a pruner could delete nothing either. */
+function isDenied(error: unknown): boolean {
+  return ["EACCES", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? "");
+}
+
+/** What a reader that could not mark says: nothing on a read-only disk (nothing can prune there either). */
+function unmarkedWords(error: unknown, backupDir: string, prefix: string, snapshot: string): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  if (code === "EROFS") return undefined;
+  const risk = `${snapshot} could not be marked as being read, so a prune meanwhile could delete it`;
+  if (isDenied(error)) return `this user cannot write to ${metaDir(backupDir, prefix)} (${code}): ${risk}`;
+  return `the backup disk is full (${code}): ${risk}`;
 }
 
 async function isSnapshotDir(path: string): Promise<boolean> {

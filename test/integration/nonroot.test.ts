@@ -124,3 +124,46 @@ describe("as user nobody: read-only trees in snapshots", { skip: reason ?? false
     assert.ok(!existsSync(join(ws.backup, ".linkback-laptop.lock")));
   });
 });
+
+describe("as user nobody: restore and diff from root's backups", { skip: reason ?? false }, () => {
+  let ws: Workspace;
+  let mine: string;
+  before(async () => {
+    ws = await workspace("nonroot-read");
+    mine = join(ws.root, "nobody");
+    await mkdir(join(mine, "logs"), { recursive: true });
+    await writeTree(ws.src, { "photos/cat.jpg": "day 1\n" });
+    await ws.job("laptop", { keepDays: 5 });
+    assert.equal((await ws.run(["laptop"], "2026-11-01T03:00:00")).exitCode, 0);
+    await writeFile(join(ws.src, "photos/cat.jpg"), "day 2, longer\n");
+    assert.equal((await ws.run(["laptop"], "2026-11-02T03:00:00")).exitCode, 0);
+    await chmod(ws.root, 0o755); // mkdtemp made it 0700
+    await chownTree(mine, NOBODY.uid, NOBODY.gid); // the backups stay root's: nobody cannot write there
+  });
+  after(async () => ws?.cleanup());
+
+  async function asNobodyRun(args: string[]) {
+    const result = await execa("setpriv", [...asNobody, process.execPath, BIN, ...args, "--jobs", ws.jobs], {
+      cwd: mine, reject: false, stdin: "ignore", extendEnv: false,
+      env: { ...libraryPath, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: mine, TZ: "Europe/Berlin", LINKBACK_NOW: "2026-11-02T10:00:00", LINKBACK_LOG_DIR: join(mine, "logs"), LINKBACK_STATUS_DIR: join(mine, "status"), LINKBACK_SYSLOG: "off" },
+    });
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  test("restore: exit 0, the file back, a warning that the snapshot could not be marked; nothing written in the backup", async () => {
+    const before = await allNames(join(ws.backup, ".linkback-laptop.meta"));
+    const target = join(mine, "cat.jpg");
+    const restore = await asNobodyRun(["restore", "laptop", "--snapshot", "laptop-2026-11-01", "photos/cat.jpg", target]);
+    assert.equal(restore.exitCode, 0, restore.stderr);
+    assert.equal(await readFile(target, "utf8"), "day 1\n");
+    assert.match(restore.stderr, /linkback restore: warning: this user cannot write to .*\.linkback-laptop\.meta \(EACCES\): laptop-2026-11-01 could not be marked as being read, so a prune meanwhile could delete it/);
+    assert.deepEqual(await allNames(join(ws.backup, ".linkback-laptop.meta")), before);
+  });
+
+  test("diff: exit 0, the change, the same warning for each snapshot", async () => {
+    const diff = await asNobodyRun(["diff", "laptop"]);
+    assert.equal(diff.exitCode, 0, diff.stderr);
+    assert.match(diff.stdout, /^M photos\/cat\.jpg \(size, time\)$/m);
+    assert.equal(diff.stderr.match(/linkback diff: warning: this user cannot write to .* could not be marked as being read/g)?.length, 2, diff.stderr);
+  });
+});
