@@ -1,7 +1,7 @@
 // A short-lived mutex for the status directory: record updates and status file regeneration take
 // milliseconds, so a waiter retries briefly, and a mutex left by a killed process is broken after 30 s.
 import { open, readFile, stat, unlink } from "node:fs/promises";
-import { isProcessRunning } from "./process.ts";
+import { isProcessRunning, startTicks } from "./process.ts";
 
 const STALE_MS = 30_000;
 const WAIT_MS = 10_000;
@@ -36,7 +36,8 @@ async function create(path: string): Promise<boolean> {
     throw error;
   }
   try {
-    await handle.writeFile(`${process.pid}\n`);
+    // The pid and its start time: a holder killed long ago whose pid a new process took is still gone.
+    await handle.writeFile(`${process.pid} ${startTicks(process.pid) ?? ""}\n`);
   } catch (error) {
     await handle.close().catch(() => {});
     await unlink(path).catch(() => {});
@@ -48,7 +49,8 @@ async function create(path: string): Promise<boolean> {
 
 /** The mutex names a process of this machine that no longer exists (killed while holding it). */
 async function holderIsGone(path: string): Promise<boolean> {
-  const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false; // being written this very moment
-  return !isProcessRunning(pid);
+  const [pidText = "", ticks] = (await readFile(path, "utf8").catch(() => "")).trim().split(" ");
+  const pid = Number(pidText);
+  if (pidText === "" || !Number.isInteger(pid) || pid <= 0) return false; // being written this very moment
+  return !isProcessRunning(pid, ticks === "" ? undefined : ticks);
 }
