@@ -40,7 +40,11 @@ export async function discoverJobs(dir: string): Promise<JobFile[]> {
 
 /** The job files named on the command line: a job name in `dir`, or a path to a `.ts` file. */
 export async function resolveJobs(names: readonly string[], dir: string): Promise<JobFile[]> {
-  const known = await discoverJobs(dir).catch(() => [] as JobFile[]);
+  let unreadable: string | undefined;
+  const known = await discoverJobs(dir).catch((error: unknown) => {
+    unreadable = messageOf(error); // a directory that is not there, or not this user's to read
+    return [] as JobFile[];
+  });
   return names.map((name) => {
     if (name.endsWith(".ts") || name.includes("/")) {
       const file = resolve(name);
@@ -48,6 +52,7 @@ export async function resolveJobs(names: readonly string[], dir: string): Promis
     }
     const found = known.find((job) => job.name === name);
     if (found !== undefined) return found;
+    if (unreadable !== undefined) throw new ConfigError(`job ${JSON.stringify(name)}: cannot read the ${unreadable}`);
     const guess = closest(name, known.map((job) => job.name));
     const hint = guess !== undefined ? ` — did you mean ${guess}?` : known.length > 0 ? ` (jobs: ${known.map((job) => job.name).join(", ")})` : "";
     throw new ConfigError(`no job named ${JSON.stringify(name)} in ${dir}${hint}`);

@@ -110,6 +110,13 @@ describe("bad job files and command lines", { skip }, () => {
     assert.match(result.stderr, new RegExp(`no job named "lapotp" in ${re(ws.jobs)} — did you mean laptop\\?`));
   });
 
+  test("a jobs directory that is not there: exit 3 naming it and why, not 'no job named'", async () => {
+    const missing = join(ws.root, "no-such-jobs");
+    const result = await linkback(["run", "laptop", "--jobs", missing], ws.env(NOW));
+    assert.equal(result.exitCode, 3);
+    assert.match(result.stderr, new RegExp(`job "laptop": cannot read the jobs directory ${re(missing)}: ENOENT`));
+  });
+
   test("unknown command, unknown option, no job: exit 2", async () => {
     const env = ws.env(NOW);
     const unknown = await linkback(["frobnicate"], env);
