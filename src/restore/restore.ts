@@ -84,7 +84,7 @@ export async function makeTargetParents(plan: RestorePlan): Promise<void> {
 async function refuseBackupTarget(to: Buffer, places: readonly BackupPlace[]): Promise<void> {
   const holder = await backupDirHolding(to, places);
   if (holder === undefined) return;
-  throw new UsageError(`linkback restore: ${escapeName(to)} is inside the backup directory; writing into a snapshot would change every snapshot that shares its files (by its real path it is in ${holder.backupDir}, job ${holder.job}'s)`);
+  throw new UsageError(`linkback restore: ${escapeName(to)} is inside the backup directory; writing into a snapshot would change every snapshot that shares its files (by its real path it is in ${holder.backupDir}, ${holder.job === undefined ? "which holds linkback's own entries (a job not given, disabled or broken)" : `job ${holder.job}'s`})`);
 }
 
 function refuseBusy(to: Buffer, remote: RestoreRequest["remote"]): never {

@@ -1,12 +1,13 @@
 // Restores that must not rewrite history or lose their source, with real rsync: a target that reaches a
-// snapshot through a symlink, a backupDir that is itself a symlink, another job's backup directory, a path
+// snapshot through a symlink or a bind mount, a backupDir that is itself a symlink, another job's backup
+// directory, one of a job disabled since, a path
 // that leaves the snapshot through a symlink stored in it; and a prune (by `prune` and by a run's own
 // pruning) while a restore reads the snapshot it would delete — made certain by stopping the restore's
 // rsync (SIGSTOP) once it has started, pruning, and letting it go on; and a second run on the day of the
 // snapshot being read, with the restore there before the run and arriving during it (a pre hook holds the run).
 import { strict as assert } from "node:assert";
 import { existsSync, readdirSync, watch } from "node:fs";
-import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { execa } from "execa";
@@ -63,6 +64,37 @@ describe("restore targets are judged by their real path", { skip }, () => {
     assert.match(result.stderr, /job desktop's\)/);
     assert.deepEqual(await readdir(other), []);
   });
+
+  test("the backup directory of a job disabled since (_old.ts) is refused: it holds linkback's entries", async () => {
+    const old = join(ws.root, "old-backups");
+    await mkdir(old);
+    await writeJob(ws.jobs, "old", { prefix: "old", backupDir: old, source: ws.src });
+    assert.equal((await ws.run(["old"], "2026-06-01T05:00")).exitCode, 0);
+    await rename(join(ws.jobs, "old.ts"), join(ws.jobs, "_old.ts")); // disabled: no job has this backupDir now
+    const before = await manifest(join(old, "old-2026-06-01"));
+    const result = await linkback(["restore", "laptop", "photos", join(old, "old-2026-06-01", "photos"), "--force", "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /is inside the backup directory; .*\(by its real path it is in .*old-backups, which holds linkback's own entries \(a job not given, disabled or broken\)\)/);
+    assert.deepEqual(await manifest(join(old, "old-2026-06-01")), before);
+  });
+
+  for (const [what, inside] of [["a snapshot", ""], ["a directory in a snapshot", "photos"]] as const) {
+    test(`a bind mount of ${what} is refused as a target (the mount table says where it is)`, { skip: process.getuid?.() === 0 ? false : "mount --bind needs root" }, async () => {
+      const mountPoint = join(ws.root, `bound-${inside || "snapshot"}`);
+      await mkdir(mountPoint);
+      const snapshot = join(ws.backup, "laptop-2026-06-01");
+      await execa("mount", ["--bind", join(snapshot, inside), mountPoint]);
+      try {
+        const target = join(mountPoint, inside === "" ? "photos" : "", "cat.jpg");
+        const result = await linkback(["restore", "laptop", "--snapshot", "laptop-2026-06-02", "photos/cat.jpg", target, "--force", "--jobs", ws.jobs], env());
+        assert.equal(result.exitCode, 2, result.stderr);
+        assert.match(result.stderr, /is inside the backup directory; .*job laptop's/);
+        assert.deepEqual(await manifest(snapshot), day1, "the bound snapshot is unchanged");
+      } finally {
+        await execa("umount", [mountPoint]);
+      }
+    });
+  }
 
   test("a path that leaves the snapshot through a symlink stored in it is refused (it would read the live /etc)", async () => {
     const target = join(ws.root, "etc-copy");
