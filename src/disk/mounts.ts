@@ -1,7 +1,9 @@
-// What is mounted where: /proc/self/mounts, read once per call. Mount points there escape spaces and other
-// characters as octal (`\040`).
+// What is mounted where: /proc/self/mounts, read once per call; and /proc/self/mountinfo for where a path
+// really is on its filesystem — a bind mount shows a directory of a filesystem at a second place
+// (`mount --bind /backup/laptop-2026-06-01 /mnt/old`), and only mountinfo says that /mnt/old/home is
+// /backup/laptop-2026-06-01/home. Both escape spaces and other characters as octal (`\040`).
 import { readFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 
 export interface Mount {
   /** The device or source (`/dev/sda1`, `tmpfs`). */
@@ -32,8 +34,7 @@ export function readMounts(): Mount[] {
 export function mountOf(realPath: string, mounts: readonly Mount[] = readMounts()): Mount | undefined {
   let best: Mount | undefined;
   for (const mount of mounts) {
-    const inside = realPath === mount.target || realPath.startsWith(mount.target === "/" ? "/" : `${mount.target}/`);
-    if (inside && (best === undefined || mount.target.length >= best.target.length)) best = mount;
+    if (within(realPath, mount.target) && (best === undefined || mount.target.length >= best.target.length)) best = mount;
   }
   return best;
 }
@@ -44,4 +45,44 @@ export async function isMountPoint(path: string): Promise<boolean> {
   if (mounts.length > 0) return mounts.some((mount) => mount.target === path);
   const [self, parent] = await Promise.all([stat(path), stat(`${path}/..`)]).catch(() => [undefined, undefined]);
   return self !== undefined && parent !== undefined && self.dev !== parent.dev;
+}
+
+/** True when `inner` is `outer` or below it (whole path segments). */
+export function within(inner: string, outer: string): boolean {
+  if (inner === outer || outer === "/") return true;
+  return inner.startsWith(outer.endsWith("/") ? outer : `${outer}/`);
+}
+
+export interface MountInfo {
+  /** "major:minor" of the filesystem. */
+  device: string;
+  /** The directory of that filesystem shown at `mountPoint` ("/" unless a bind mount of a subtree). */
+  root: string;
+  mountPoint: string;
+}
+
+/** The mounts of /proc/self/mountinfo text, in order (a later mount at the same point hides an earlier one). */
+export function parseMountinfo(text: string): MountInfo[] {
+  return text.split("\n").filter(Boolean).flatMap((line) => {
+    const fields = line.split(" ");
+    if (fields.length < 5) return [];
+    return [{ device: fields[2]!, root: unescape(fields[3]!), mountPoint: unescape(fields[4]!) }];
+  });
+}
+
+/** /proc/self/mountinfo, its paths one char per byte (latin1: paths are bytes); empty when it is not there. */
+export async function readMountinfo(): Promise<MountInfo[]> {
+  return parseMountinfo(await readFile("/proc/self/mountinfo", "latin1").catch(() => ""));
+}
+
+/** `path` (absolute, real: no symlinks) as its filesystem's own path: that filesystem and the path within it. */
+export function placeOnFilesystem(path: string, mounts: readonly MountInfo[]): { device: string; path: string } | undefined {
+  let best: MountInfo | undefined;
+  for (const mount of mounts) {
+    if (within(path, mount.mountPoint) && (best === undefined || mount.mountPoint.length >= best.mountPoint.length)) best = mount;
+  }
+  if (best === undefined) return undefined;
+  const rest = best.mountPoint === "/" ? path : path.slice(best.mountPoint.length);
+  if (rest === "" || rest === "/") return { device: best.device, path: best.root };
+  return { device: best.device, path: best.root === "/" ? rest : `${best.root}${rest}` };
 }

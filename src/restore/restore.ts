@@ -78,7 +78,14 @@ export async function planRestore(request: RestoreRequest): Promise<RestorePlan>
 
 /** Make the target's missing parents (a local restore that is not a dry run). */
 export async function makeTargetParents(plan: RestorePlan): Promise<void> {
-  await mkdir(plan.isDirectory ? plan.to : Buffer.from(dirname(plan.to.toString("latin1")), "latin1"), { recursive: true });
+  const dir = plan.isDirectory ? plan.to : Buffer.from(dirname(plan.to.toString("latin1")), "latin1");
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    // A file, or a symlink that leads nowhere, where a directory of the target must be; a directory not ours.
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    throw new UsageError(`linkback restore: cannot make the target's directory ${escapeName(dir)} (${code === "ENOTDIR" || code === "EEXIST" ? "something on the way is not a directory — a file, or a symlink that leads nowhere" : (error as Error).message}); nothing restored`);
+  }
 }
 
 async function refuseBackupTarget(to: Buffer, places: readonly BackupPlace[]): Promise<void> {

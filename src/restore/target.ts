@@ -7,7 +7,7 @@
 // say — a job disabled (`_name.ts`), broken, or on another machine's jobs directory.
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { placeOnFilesystem, readMounts, within } from "./mounts.ts";
+import { placeOnFilesystem, readMountinfo, within } from "../disk/mounts.ts";
 
 /** The target's real path: the deepest part that exists resolved, the rest (still to be made) appended. */
 export async function realTarget(target: Buffer, cwd = process.cwd()): Promise<Buffer> {
@@ -55,7 +55,7 @@ export async function backupDirHolding(target: Buffer, places: readonly BackupPl
 
 /** The place whose backupDir holds `target` as the filesystems see it (bind mounts undone). */
 async function throughMounts(target: string, places: readonly BackupPlace[]): Promise<BackupPlace | undefined> {
-  const mounts = await readMounts();
+  const mounts = await readMountinfo();
   const here = placeOnFilesystem(target, mounts);
   if (here === undefined) return undefined;
   for (const place of places) {

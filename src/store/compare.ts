@@ -125,6 +125,20 @@ async function descendants(full: Buffer, rel: Buffer, kind: "added" | "removed",
   for (const name of names(full)) await oneSide(childPath(full, name), childPath(rel, name), kind, walk);
 }
 
+/** Two symlinks' targets differ; a link that vanished since it was listed (a prune meanwhile) differs in nothing. */
+function targetsDiffer(a: Buffer, b: Buffer): boolean {
+  const target = (path: Buffer) => {
+    try {
+      return readlinkSync(path, { encoding: "buffer" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  };
+  const [left, right] = [target(a), target(b)];
+  return left !== undefined && right !== undefined && !left.equals(right);
+}
+
 /** What differs between two entries that are not one inode. */
 async function differences(a: Buffer, left: BigIntStats, b: Buffer, right: BigIntStats): Promise<string[]> {
   const what: string[] = [];
@@ -133,7 +147,7 @@ async function differences(a: Buffer, left: BigIntStats, b: Buffer, right: BigIn
   const kind = type[0];
   if ((kind === "char device" || kind === "block device") && left.rdev !== right.rdev) what.push(`device (${deviceNumbers(left.rdev)} → ${deviceNumbers(right.rdev)})`);
   if (kind === "file" && left.size !== right.size) what.push("size");
-  if (kind === "symlink" && !readlinkSync(a, { encoding: "buffer" }).equals(readlinkSync(b, { encoding: "buffer" }))) what.push("target");
+  if (kind === "symlink" && targetsDiffer(a, b)) what.push("target");
   if ((left.mode & 0o7777n) !== (right.mode & 0o7777n)) what.push("mode");
   if (left.uid !== right.uid || left.gid !== right.gid) what.push("owner");
   // A directory's time follows its entries (their changes are listed themselves): not compared.

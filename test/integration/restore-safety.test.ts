@@ -96,6 +96,15 @@ describe("restore targets are judged by their real path", { skip }, () => {
     });
   }
 
+  test("a target below a symlink that leads nowhere: exit 2 saying so, nothing made", async () => {
+    const dangling = join(ws.root, "dangling");
+    await symlink(join(ws.root, "no-such-dir"), dangling);
+    const result = await linkback(["restore", "laptop", "photos/cat.jpg", join(dangling, "sub", "cat.jpg"), "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /cannot make the target's directory .*dangling\/sub \(something on the way is not a directory — a file, or a symlink that leads nowhere\); nothing restored/);
+    assert.ok(!existsSync(join(ws.root, "no-such-dir")));
+  });
+
   test("a path that leaves the snapshot through a symlink stored in it is refused (it would read the live /etc)", async () => {
     const target = join(ws.root, "etc-copy");
     const result = await linkback(["restore", "laptop", "etc-link/hostname", target, "--jobs", ws.jobs], env());

@@ -2,7 +2,7 @@
 // mount that holds a path (the deepest, the last one at a point), and a bind mount's path on its filesystem.
 import { strict as assert } from "node:assert";
 import { describe, test } from "node:test";
-import { parseMountinfo, placeOnFilesystem, within } from "../../../src/restore/mounts.ts";
+import { parseMountinfo, placeOnFilesystem, within } from "../../../src/disk/mounts.ts";
 
 const TABLE = [
   "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
