@@ -1,5 +1,6 @@
 // Job files run in a thread of their own (a worker): nothing one does reaches the runner or the other jobs.
-// process.exit ends only its thread; process.env (PATH, TZ …) is the thread's own copy; globals are the
+// process.exit ends only its thread; process.kill of linkback itself and process.abort() are refused;
+// process.env (PATH, TZ …) is the thread's own copy; globals are the
 // thread's; a throw, an async hang or a synchronous one (a busy loop, execSync("sleep 60")) is bounded by
 // the load timeout — the thread is stopped, the file named, the other jobs go on. The module's export comes
 // back as data; its functions (function hooks, notify() message functions) stay in the thread and are called
@@ -30,6 +31,26 @@ for (const name of ["spawn", "spawnSync", "exec", "execSync", "execFile", "execF
   };
 }
 require("node:module").syncBuiltinESMExports();
+// Signals and abort() reach the whole process, not the thread: a job file may not stop linkback (or its
+// process group, or everything, as -1 would as root) that way. Signal 0 (is it alive?) and other pids are fine.
+const ownGroup = (() => {
+  try {
+    const stat = require("node:fs").readFileSync("/proc/self/stat", "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return undefined;
+  }
+})();
+const kill = process.kill.bind(process);
+process.kill = function (pid, signal) {
+  const target = Number(pid);
+  const self = target === process.pid || target === 0 || target === -1 || (ownGroup !== undefined && target === -ownGroup);
+  if (self && signal !== 0 && signal !== "0") throw new Error("a job file may not signal linkback itself (process.kill(" + String(pid) + (signal === undefined ? "" : ", " + JSON.stringify(signal)) + "))");
+  return kill(pid, signal);
+};
+process.abort = function () {
+  throw new Error("a job file may not abort linkback (process.abort())");
+};
 const functions = [];
 const FN = "__linkbackFunction";
 function toData(value, seen) {

@@ -1,5 +1,6 @@
 // Job files that misbehave, among healthy ones, under `run --all` and `due`, with real rsync: one calls
-// process.exit, one sets PATH and TZ, one pollutes globals (JSON.parse, Object.prototype), one waits in
+// process.exit, one signals linkback itself (SIGKILL; SIGTERM to its process group), one calls process.abort(),
+// one sets PATH and TZ, one pollutes globals (JSON.parse, Object.prototype), one waits in
 // execSync("sleep …"), one loops forever, one reads a FIFO nobody writes (a system call no thread can be
 // stopped in). Each is named with its reason; the healthy jobs are backed up with the right dates; nothing
 // a job file started is left running; function hooks still work.
@@ -40,6 +41,9 @@ describe("job files cannot reach the runner or each other", { skip }, () => {
     const hook = `, hooks: { after: async (context) => { const { appendFileSync } = await import("node:fs"); appendFileSync(${JSON.stringify(marker)}, \`\${context.job} \${context.status} \${context.snapshot} \${seen}\\n\`); } }`;
     await writeJob(ws.jobs, "f-healthy", `const seen = "closure kept";\n${job("f", hook)}`);
     await writeJob(ws.jobs, "g-healthy", job("g"));
+    await writeJob(ws.jobs, "h-kills", `process.kill(process.pid, "SIGKILL");\n${job("h")}`);
+    await writeJob(ws.jobs, "i-aborts", `process.abort();\n${job("i")}`);
+    await writeJob(ws.jobs, "j-kills-group", `process.kill(0, "SIGTERM");\n${job("j")}`);
     return { ws, marker };
   }
 
@@ -47,6 +51,9 @@ describe("job files cannot reach the runner or each other", { skip }, () => {
     assert.match(stderr, /a-exits\.ts: it called process\.exit\(0\) while loading/);
     assert.match(stderr, /d-sleeps\.ts: did not finish loading within 3 s/);
     assert.match(stderr, /e-loops\.ts: did not finish loading within 3 s/);
+    assert.match(stderr, /h-kills\.ts: .*a job file may not signal linkback itself \(process\.kill\(\d+, "SIGKILL"\)\)/);
+    assert.match(stderr, /i-aborts\.ts: .*a job file may not abort linkback \(process\.abort\(\)\)/);
+    assert.match(stderr, /j-kills-group\.ts: .*a job file may not signal linkback itself \(process\.kill\(0, "SIGTERM"\)\)/);
     assert.doesNotMatch(stderr, /internal error|ENOENT|JSON\.parse replaced/);
   };
 
