@@ -145,6 +145,7 @@ function publishSteps(job: Job, facts: Facts, inventory: Inventory, p: Publishin
   const { replaces } = p;
   steps.push({
     kind: "publish", from: p.stagingPath, to: p.snapshotPath, replaces, setAside: replaces === undefined ? undefined : path(replacedName(replaces)),
+    ...(replaces === undefined ? {} : { recordBefore: facts.records.get(replaces) }),
     why: `${replaces === undefined ? "the complete snapshot takes its name" : `the complete snapshot takes its name; today's earlier ${replaces} is set aside first (put back if a crash intervenes)`}; then an fsync of ${job.backupDir}`,
   });
   const cleanUp = [

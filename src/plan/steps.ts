@@ -2,6 +2,7 @@
 // (backup/execute.ts) carries them out one by one; `run --dry-run` prints them; `--json` shows them as they
 // are here. A step names every path it touches.
 import type { RetentionDecision } from "../retention/policy.ts";
+import type { SnapshotRecord } from "../store/records.ts";
 
 interface Base {
   /** Why this step is in the plan, in words. */
@@ -98,7 +99,11 @@ export interface WriteRecord extends Base {
 /** One flush of the backup filesystem: what rsync wrote, and the record, are on the disk before publishing. */
 export interface Flush extends Base { kind: "flush"; path: string }
 /** Staging takes the snapshot's name (a same-day snapshot is first renamed to `.replaced` beside it); then an fsync of backupDir. */
-export interface Publish extends Base { kind: "publish"; from: string; to: string; replaces: string | undefined; setAside: string | undefined }
+/**
+ * Staging takes the snapshot's name (today's earlier one set aside first). `recordBefore`: the record of the
+ * snapshot it replaces, put back if it is not replaced after all (the record step wrote the new one).
+ */
+export interface Publish extends Base { kind: "publish"; from: string; to: string; replaces: string | undefined; setAside: string | undefined; recordBefore?: SnapshotRecord | undefined }
 /** What publishing made unnecessary goes to the trash (the replaced snapshot, the resume base). */
 export interface CleanUp extends Base { kind: "clean-up"; paths: { path: string; why: string }[] }
 /**

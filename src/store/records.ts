@@ -57,14 +57,27 @@ export async function readRecords(backupDir: string, prefix: string): Promise<Ma
   }
 }
 
-/**
- * Store `record` with the records of the snapshots in `keep` (the others are gone). Temp file + rename: a
- * reader or a crash sees the old file or the new one.
- */
+/** Store `record` with the records of the snapshots in `keep` (the others are gone). */
 export async function writeRecord(backupDir: string, prefix: string, record: SnapshotRecord, keep: ReadonlySet<string>): Promise<void> {
   const records = await readRecords(backupDir, prefix);
   records.set(record.snapshot, record);
-  const snapshots = Object.fromEntries([...records].filter(([name]) => name === record.snapshot || keep.has(name)).sort(([a], [b]) => (a < b ? -1 : 1)));
+  await storeRecords(backupDir, prefix, new Map([...records].filter(([name]) => name === record.snapshot || keep.has(name))));
+}
+
+/**
+ * The record of `snapshot` as it was before this run wrote its own (none: removed): a same-day snapshot that
+ * was not replaced after all keeps what describes it.
+ */
+export async function putBackRecord(backupDir: string, prefix: string, snapshot: string, before: SnapshotRecord | undefined): Promise<void> {
+  const records = await readRecords(backupDir, prefix);
+  if (before === undefined) records.delete(snapshot);
+  else records.set(snapshot, before);
+  await storeRecords(backupDir, prefix, records);
+}
+
+/** Temp file + rename: a reader or a crash sees the old file or the new one. */
+async function storeRecords(backupDir: string, prefix: string, records: Map<string, SnapshotRecord>): Promise<void> {
+  const snapshots = Object.fromEntries([...records].sort(([a], [b]) => (a < b ? -1 : 1)));
   const file: RecordFile = { version: 1, prefix, snapshots };
   const path = recordsPath(backupDir, prefix);
   await mkdir(metaDir(backupDir, prefix), { recursive: true, mode: 0o755 });
