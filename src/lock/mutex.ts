@@ -12,8 +12,12 @@ export async function withMutex<T>(path: string, body: () => Promise<T>): Promis
   for (;;) {
     if (await create(path)) break;
     const age = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
-    if (age > STALE_MS || (await holderIsGone(path))) await unlink(path).catch(() => {});
-    else if (Date.now() > deadline) throw new Error(`${path} has been held for ${Math.round(age / 1000)} s by another linkback`);
+    if (age > STALE_MS || (await holderIsGone(path))) {
+      // Gone already (another waiter broke it) is fine; not ours to remove (EACCES) is an error to report.
+      await unlink(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+    } else if (Date.now() > deadline) throw new Error(`${path} has been held for ${Math.round(age / 1000)} s by another linkback`);
     else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
   }
   try {

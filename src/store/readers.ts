@@ -51,7 +51,7 @@ export function describeReaders(readers: readonly Reader[]): string {
 }
 
 /**
- * Mark `snapshot` as read by this process; throws SnapshotGone when it is not there (pruned a moment ago).
+ * Mark `snapshot` as read by this process; throws SnapshotGone when it is not there (pruned, or being replaced, a moment ago).
  * `release` removes the mark. Marks cannot be made on a read-only backup disk — nothing can prune there
  * either — so then the snapshot is read without one; nor on a full one, or by a user who may not write
  * there, and then `unmarked` says so.
@@ -65,7 +65,7 @@ export async function startReading(backupDir: string, prefix: string, snapshot: 
       await writeFile(mark, `${JSON.stringify(reader)}\n`, { mode: 0o644 });
       if (!(await isSnapshotDir(join(backupDir, snapshot)))) {
         await unlink(mark).catch(() => {});
-        throw new SnapshotGone(`${snapshot} is gone: it was pruned a moment ago`);
+        throw new SnapshotGone(`${snapshot} is not there (any more): pruned, or being replaced by a run, a moment ago`);
       }
     });
   } catch (error) {

@@ -2,7 +2,7 @@
 // are pruned and replaced; files whose inodes surviving snapshots share keep their mode and content.
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
-import { chmod, lstat, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { execa } from "execa";
@@ -144,7 +144,7 @@ describe("as user nobody: restore and diff from root's backups", { skip: reason 
 
   async function asNobodyRun(args: string[]) {
     const result = await execa("setpriv", [...asNobody, process.execPath, BIN, ...args, "--jobs", ws.jobs], {
-      cwd: mine, reject: false, stdin: "ignore", extendEnv: false,
+      cwd: mine, reject: false, stdin: "ignore", extendEnv: false, timeout: 30_000,
       env: { ...libraryPath, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: mine, TZ: "Europe/Berlin", LINKBACK_NOW: "2026-11-02T10:00:00", LINKBACK_LOG_DIR: join(mine, "logs"), LINKBACK_STATUS_DIR: join(mine, "status"), LINKBACK_SYSLOG: "off" },
     });
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
@@ -158,6 +158,22 @@ describe("as user nobody: restore and diff from root's backups", { skip: reason 
     assert.equal(await readFile(target, "utf8"), "day 1\n");
     assert.match(restore.stderr, /linkback restore: warning: this user cannot write to .*\.linkback-laptop\.meta \(EACCES\): laptop-2026-11-01 could not be marked as being read, so a prune meanwhile could delete it/);
     assert.deepEqual(await allNames(join(ws.backup, ".linkback-laptop.meta")), before);
+  });
+
+  test("restore beside a readers.lock root left behind (its holder gone): the same warning at once, no wait, no spin", async () => {
+    const lock = join(ws.backup, ".linkback-laptop.meta", "readers.lock");
+    await mkdir(join(ws.backup, ".linkback-laptop.meta", "readers"), { recursive: true }); // as a root restore leaves it
+    await writeFile(lock, "999999 1\n"); // root's, of a process that is gone: nobody may not remove it
+    try {
+      const started = Date.now();
+      const restore = await asNobodyRun(["restore", "laptop", "photos/cat.jpg", join(mine, "cat-2.jpg")]);
+      assert.equal(restore.exitCode, 0, restore.stderr);
+      assert.match(restore.stderr, /linkback restore: warning: this user cannot write to .*\(EACCES\): laptop-2026-11-02 could not be marked/);
+      assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
+      assert.equal(await readFile(join(mine, "cat-2.jpg"), "utf8"), "day 2, longer\n");
+    } finally {
+      await rm(lock, { force: true });
+    }
   });
 
   test("diff: exit 0, the change, the same warning for each snapshot", async () => {
