@@ -48,6 +48,15 @@ process.kill = function (pid, signal) {
   if (self && signal !== 0 && signal !== "0") throw new Error("a job file may not signal linkback itself (process.kill(" + String(pid) + (signal === undefined ? "" : ", " + JSON.stringify(signal)) + "))");
   return kill(pid, signal);
 };
+const rawKill = process._kill;
+if (typeof rawKill === "function") {
+  process._kill = function (pid, signal) {
+    const target = Number(pid);
+    const self = target === process.pid || target === 0 || target === -1 || (ownGroup !== undefined && target === -ownGroup);
+    if (self && signal !== 0) throw new Error("a job file may not signal linkback itself (process._kill(" + String(pid) + ", " + String(signal) + "))");
+    return rawKill.call(process, pid, signal);
+  };
+}
 process.abort = function () {
   throw new Error("a job file may not abort linkback (process.abort())");
 };

@@ -44,6 +44,7 @@ describe("job files cannot reach the runner or each other", { skip }, () => {
     await writeJob(ws.jobs, "h-kills", `process.kill(process.pid, "SIGKILL");\n${job("h")}`);
     await writeJob(ws.jobs, "i-aborts", `process.abort();\n${job("i")}`);
     await writeJob(ws.jobs, "j-kills-group", `process.kill(0, "SIGTERM");\n${job("j")}`);
+    await writeJob(ws.jobs, "k-raw-kill", `process._kill(process.pid, 9);\n${job("k")}`);
     return { ws, marker };
   }
 
@@ -54,6 +55,7 @@ describe("job files cannot reach the runner or each other", { skip }, () => {
     assert.match(stderr, /h-kills\.ts: .*a job file may not signal linkback itself \(process\.kill\(\d+, "SIGKILL"\)\)/);
     assert.match(stderr, /i-aborts\.ts: .*a job file may not abort linkback \(process\.abort\(\)\)/);
     assert.match(stderr, /j-kills-group\.ts: .*a job file may not signal linkback itself \(process\.kill\(0, "SIGTERM"\)\)/);
+    assert.match(stderr, /k-raw-kill\.ts: .*a job file may not signal linkback itself \(process\._kill\(\d+, 9\)\)/);
     assert.doesNotMatch(stderr, /internal error|ENOENT|JSON\.parse replaced/);
   };
 
