@@ -75,14 +75,27 @@ export async function readMountinfo(): Promise<MountInfo[]> {
   return parseMountinfo(await readFile("/proc/self/mountinfo", "latin1").catch(() => ""));
 }
 
-/** `path` (absolute, real: no symlinks) as its filesystem's own path: that filesystem and the path within it. */
-export function placeOnFilesystem(path: string, mounts: readonly MountInfo[]): { device: string; path: string } | undefined {
+/**
+ * `path` (absolute, real: no symlinks) as its filesystem's own path: that filesystem, the path within it, and
+ * the directory of it the holding mount shows (`root`: "/" unless a bind mount of a subtree).
+ */
+export function placeOnFilesystem(path: string, mounts: readonly MountInfo[]): { device: string; path: string; root: string } | undefined {
   let best: MountInfo | undefined;
   for (const mount of mounts) {
     if (within(path, mount.mountPoint) && (best === undefined || mount.mountPoint.length >= best.mountPoint.length)) best = mount;
   }
   if (best === undefined) return undefined;
   const rest = best.mountPoint === "/" ? path : path.slice(best.mountPoint.length);
-  if (rest === "" || rest === "/") return { device: best.device, path: best.root };
-  return { device: best.device, path: best.root === "/" ? rest : `${best.root}${rest}` };
+  const inside = rest === "" || rest === "/" ? best.root : best.root === "/" ? rest : `${best.root}${rest}`;
+  return { device: best.device, path: inside, root: best.root };
+}
+
+/**
+ * `here` (a place on a filesystem) is shown by a bind mount of a directory strictly inside `there` (a
+ * snapshot, a directory in one, when `there` is a backupDir). A mount that shows `there` itself or more is
+ * not this (device and inode tell those); NFS shows every export as "/" on one device, so only a mount
+ * root inside `there` counts.
+ */
+export function boundInside(here: { device: string; path: string; root: string }, there: { device: string; path: string }): boolean {
+  return here.device === there.device && here.root !== there.path && within(here.root, there.path) && within(here.path, there.path);
 }

@@ -60,7 +60,7 @@ export async function planRestore(request: RestoreRequest): Promise<RestorePlan>
     throw new UsageError(`linkback restore: ${shown} leads out of ${snapshot.name} through a symlink in the snapshot; give the path the link points to inside the snapshot`);
   }
   const to = remote === undefined ? await realTarget(request.target) : request.target;
-  if (remote === undefined) await refuseBackupTarget(to, request.places);
+  if (remote === undefined) await refuseBackupTarget(to, request.places, request.deleteExtra);
   if (!request.force && !(await targetIsFreeHere(to, remote))) return refuseBusy(to, remote);
   const kept = (await readRecords(job.backupDir, job.prefix)).get(snapshot.name)?.keeps;
   const targetType = remote === undefined ? mountOf(to.toString("utf8"))?.type : undefined;
@@ -88,7 +88,14 @@ export async function makeTargetParents(plan: RestorePlan): Promise<void> {
   }
 }
 
-async function refuseBackupTarget(to: Buffer, places: readonly BackupPlace[]): Promise<void> {
+async function refuseBackupTarget(to: Buffer, places: readonly BackupPlace[], deleteExtra: boolean): Promise<void> {
+  if (deleteExtra) {
+    // --delete into a directory that holds a backup directory (a whole-system restore to /) would delete it.
+    for (const place of places) {
+      const real = await realpath(Buffer.from(place.backupDir), { encoding: "buffer" }).catch(() => Buffer.from(place.backupDir));
+      if (isWithin(real, to)) throw new UsageError(`linkback restore: --delete into ${escapeName(to)} would delete job ${place.job}'s backup directory ${place.backupDir}, which is inside it; restore without --delete, or to a directory that does not hold it`);
+    }
+  }
   const holder = await backupDirHolding(to, places);
   if (holder === undefined) return;
   throw new UsageError(`linkback restore: ${escapeName(to)} is inside the backup directory; writing into a snapshot would change every snapshot that shares its files (by its real path it is in ${holder.backupDir}, ${holder.job === undefined ? "which holds linkback's own entries (a job not given, disabled or broken)" : `job ${holder.job}'s`})`);

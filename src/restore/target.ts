@@ -7,7 +7,7 @@
 // say — a job disabled (`_name.ts`), broken, or on another machine's jobs directory.
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { placeOnFilesystem, readMountinfo, within } from "../disk/mounts.ts";
+import { boundInside, placeOnFilesystem, readMountinfo } from "../disk/mounts.ts";
 
 /** The target's real path: the deepest part that exists resolved, the rest (still to be made) appended. */
 export async function realTarget(target: Buffer, cwd = process.cwd()): Promise<Buffer> {
@@ -53,7 +53,7 @@ export async function backupDirHolding(target: Buffer, places: readonly BackupPl
   }
 }
 
-/** The place whose backupDir holds `target` as the filesystems see it (bind mounts undone). */
+/** The place whose backupDir holds `target` through a bind mount of a part of it (a snapshot, a directory in one). */
 async function throughMounts(target: string, places: readonly BackupPlace[]): Promise<BackupPlace | undefined> {
   const mounts = await readMountinfo();
   const here = placeOnFilesystem(target, mounts);
@@ -61,15 +61,15 @@ async function throughMounts(target: string, places: readonly BackupPlace[]): Pr
   for (const place of places) {
     const real = await realpath(Buffer.from(place.backupDir), { encoding: "buffer" }).catch(() => undefined);
     const there = real === undefined ? undefined : placeOnFilesystem(real.toString("latin1"), mounts);
-    if (there !== undefined && there.device === here.device && within(here.path, there.path)) return place;
+    if (there !== undefined && boundInside(here, there)) return place;
   }
   return undefined;
 }
 
-/** `.linkback-PREFIX.meta` or `.linkback-trash`: what only a backup directory holds. */
+/** `.linkback-PREFIX.meta`, `.linkback-PREFIX.job` (the owner marker) or `.linkback-trash`: what only a backup directory holds. */
 async function holdsLinkbackEntries(dir: string): Promise<boolean> {
   const entries = await readdir(Buffer.from(dir, "latin1")).catch(() => [] as string[]);
-  return entries.some((name) => name === ".linkback-trash" || (name.startsWith(".linkback-") && name.endsWith(".meta")));
+  return entries.some((name) => name === ".linkback-trash" || (name.startsWith(".linkback-") && (name.endsWith(".meta") || name.endsWith(".job"))));
 }
 
 /** True when `inner` is `outer` or below it (bytes, whole path segments). */

@@ -96,6 +96,15 @@ describe("restore targets are judged by their real path", { skip }, () => {
     });
   }
 
+  test("--delete into a directory that holds the backup directory is refused (rsync would delete the backups)", async () => {
+    // --dry-run: refused while planning, as a real restore is; were it not, nothing is deleted either.
+    const result = await linkback(["restore", "laptop", "photos", ws.root, "--delete", "--force", "--dry-run", "--jobs", ws.jobs], env());
+    assert.equal(result.exitCode, 2, result.stderr);
+    assert.match(result.stderr, /--delete into .* would delete job laptop's backup directory .*backup, which is inside it/);
+    const plain = await linkback(["restore", "laptop", "photos", join(ws.root, "restored-photos"), "--delete", "--jobs", ws.jobs], env());
+    assert.equal(plain.exitCode, 0, plain.stderr);
+  });
+
   test("a target below a symlink that leads nowhere: exit 2 saying so, nothing made", async () => {
     const dangling = join(ws.root, "dangling");
     await symlink(join(ws.root, "no-such-dir"), dangling);
@@ -221,6 +230,9 @@ describe("a prune while a restore reads the snapshot", { skip }, () => {
     const before = { ...(await inodeOf(today)), files: await manifest(today) };
     const ready = join(ws.root, "pre-hook-ready");
     const go = join(ws.root, "pre-hook-go");
+    const records = async () => JSON.parse(await readFile(join(ws.backup, ".linkback-laptop.meta", "snapshots.json"), "utf8")) as { snapshots: Record<string, unknown> };
+    const recordBefore = (await records()).snapshots["laptop-2026-06-04"];
+    assert.ok(recordBefore !== undefined);
     // The pre hook holds the run after its facts were read (nobody reading then) until the restore has marked.
     await ws.job("laptop", { keepDays: 1, hooks: { pre: ["sh", "-c", `touch '${ready}'; while [ ! -e '${go}' ]; do sleep 0.05; done`] } });
     const run = startLinkback(["run", "laptop", "--jobs", ws.jobs], ws.env("2026-06-04T06:00", { LINKBACK_NOW: "2026-06-04T06:00" }));
@@ -233,6 +245,7 @@ describe("a prune while a restore reads the snapshot", { skip }, () => {
     assert.match(String(result.stderr), /today's laptop-2026-06-04 came to be read by linkback restore \(pid \d+[^)]*\) during the run: not replaced; the new snapshot stays in staging/);
     assert.deepEqual({ ...(await inodeOf(today)), files: await manifest(today) }, before, "the snapshot being read is untouched");
     assert.ok((await readdir(ws.backup)).includes("laptop-incomplete"), "the new tree is kept in staging");
+    assert.deepEqual((await records()).snapshots["laptop-2026-06-04"], recordBefore, "the record still describes the snapshot that stayed");
     await resume();
     const done = await restore;
     assert.equal(done.exitCode, 0, String(done.stderr));

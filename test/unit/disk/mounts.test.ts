@@ -2,7 +2,7 @@
 // mount that holds a path (the deepest, the last one at a point), and a bind mount's path on its filesystem.
 import { strict as assert } from "node:assert";
 import { describe, test } from "node:test";
-import { parseMountinfo, placeOnFilesystem, within } from "../../../src/disk/mounts.ts";
+import { boundInside, parseMountinfo, placeOnFilesystem, within } from "../../../src/disk/mounts.ts";
 
 const TABLE = [
   "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
@@ -20,16 +20,16 @@ describe("mountinfo", () => {
     assert.deepEqual(mounts[2], { device: "8:17", root: "/backups/laptop-2026-06-01", mountPoint: "/mnt/old days" });
   });
   test("a path on the root filesystem, on a mounted disk, and in a bind mount of a snapshot and of a directory in one", () => {
-    assert.deepEqual(placeOnFilesystem("/home/ben/restore", mounts), { device: "8:1", path: "/home/ben/restore" });
-    assert.deepEqual(placeOnFilesystem("/mnt/usb/backups", mounts), { device: "8:17", path: "/backups" });
-    assert.deepEqual(placeOnFilesystem("/mnt/usb", mounts), { device: "8:17", path: "/" });
-    assert.deepEqual(placeOnFilesystem("/mnt/old days/photos/cat.jpg", mounts), { device: "8:17", path: "/backups/laptop-2026-06-01/photos/cat.jpg" });
-    assert.deepEqual(placeOnFilesystem("/mnt/old days", mounts), { device: "8:17", path: "/backups/laptop-2026-06-01" });
-    assert.deepEqual(placeOnFilesystem("/home/ben/pics/x", mounts), { device: "8:17", path: "/backups/laptop-2026-06-01/photos/x" });
-    assert.deepEqual(placeOnFilesystem("/home/ben/pictures", mounts), { device: "8:1", path: "/home/ben/pictures" }, "whole segments only");
+    assert.deepEqual(placeOnFilesystem("/home/ben/restore", mounts), { device: "8:1", path: "/home/ben/restore", root: "/" });
+    assert.deepEqual(placeOnFilesystem("/mnt/usb/backups", mounts), { device: "8:17", path: "/backups", root: "/" });
+    assert.deepEqual(placeOnFilesystem("/mnt/usb", mounts), { device: "8:17", path: "/", root: "/" });
+    assert.deepEqual(placeOnFilesystem("/mnt/old days/photos/cat.jpg", mounts), { device: "8:17", path: "/backups/laptop-2026-06-01/photos/cat.jpg", root: "/backups/laptop-2026-06-01" });
+    assert.deepEqual(placeOnFilesystem("/mnt/old days", mounts), { device: "8:17", path: "/backups/laptop-2026-06-01", root: "/backups/laptop-2026-06-01" });
+    assert.deepEqual(placeOnFilesystem("/home/ben/pics/x", mounts), { device: "8:17", path: "/backups/laptop-2026-06-01/photos/x", root: "/backups/laptop-2026-06-01/photos" });
+    assert.deepEqual(placeOnFilesystem("/home/ben/pictures", mounts), { device: "8:1", path: "/home/ben/pictures", root: "/" }, "whole segments only");
   });
   test("the last mount at a point hides the earlier one", () => {
-    assert.deepEqual(placeOnFilesystem("/mnt/usb/tmp/a", mounts), { device: "0:46", path: "/a" });
+    assert.deepEqual(placeOnFilesystem("/mnt/usb/tmp/a", mounts), { device: "0:46", path: "/a", root: "/" });
   });
   test("within: whole segments", () => {
     assert.ok(within("/backups/a", "/backups"));
@@ -39,5 +39,15 @@ describe("mountinfo", () => {
   });
   test("no table (not Linux): nothing known", () => {
     assert.equal(placeOnFilesystem("/x", parseMountinfo("")), undefined);
+  });
+  test("boundInside: a bind mount of a snapshot or of a directory in one is inside the backupDir; the disk mounted twice, or NFS exports of one server disk, are not", () => {
+    const backupDir = placeOnFilesystem("/mnt/usb/backups", mounts)!;
+    assert.ok(boundInside(placeOnFilesystem("/mnt/old days/photos", mounts)!, backupDir));
+    assert.ok(boundInside(placeOnFilesystem("/home/ben/pics/x", mounts)!, backupDir));
+    assert.ok(!boundInside(placeOnFilesystem("/mnt/usb/elsewhere", mounts)!, backupDir), "beside the backupDir on its disk");
+    assert.ok(!boundInside(placeOnFilesystem("/home/ben/restore", mounts)!, backupDir), "another filesystem");
+    // nas:/vol1/backup on /mnt/backup and nas:/vol1/photos on /mnt/photos: one device, both roots "/".
+    const nfs = parseMountinfo(["22 1 8:1 / / rw - ext4 /dev/sda1 rw", "60 22 0:53 / /mnt/backup rw - nfs4 nas:/vol1/backup rw", "61 22 0:53 / /mnt/photos rw - nfs4 nas:/vol1/photos rw"].join("\n"));
+    assert.ok(!boundInside(placeOnFilesystem("/mnt/photos/2024", nfs)!, placeOnFilesystem("/mnt/backup", nfs)!), "a restore into another NFS export is not refused");
   });
 });
