@@ -1,7 +1,7 @@
 // Extended attributes (ACLs among them: system.posix_acl_*), read with getfattr(1) — Node has no API for
 // them — in batches: one getfattr for many paths. Only paths that have attributes are printed, each under
 // `# file: PATH` with the backslash and control characters as \ooo; the bytes of other names as they are.
-import { loadExeca } from "../process/execa.ts";
+import { spawn } from "node:child_process";
 import { commandWithBytes } from "../process/byteArgs.ts";
 
 /** Attributes by path (the path's bytes as a latin1 string): "name=0xhex" lines, sorted. */
@@ -11,11 +11,9 @@ export type XattrTable = Map<string, string>;
 export async function readXattrs(paths: readonly Buffer[]): Promise<XattrTable | undefined> {
   const table: XattrTable = new Map();
   if (paths.length === 0) return table;
-  const execa = await loadExeca();
   const { file, args } = commandWithBytes(["getfattr", "-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", ...paths]);
-  const result = await execa(file, args, { reject: false, stdin: "ignore", encoding: "buffer", stderr: "ignore" });
-  if (result.exitCode === 127 || (result.exitCode === undefined && /ENOENT/.test(result.message ?? ""))) return undefined;
-  const output = Buffer.from(result.stdout as Uint8Array);
+  const output = await outputOf(file, args);
+  if (output === undefined) return undefined;
   let path: string | undefined;
   let lines: string[] = [];
   const close = () => {
@@ -35,6 +33,20 @@ export async function readXattrs(paths: readonly Buffer[]): Promise<XattrTable |
   }
   close();
   return table;
+}
+
+/**
+ * What `file` prints on stdout; undefined when it is not installed (ENOENT, or 127 from sh). node's own spawn,
+ * not execa: a diff runs getfattr for every directory, and execa costs memory a router does not have.
+ */
+function outputOf(file: string, args: string[]): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.on("error", () => resolve(undefined));
+    child.on("close", (code) => resolve(code === 127 ? undefined : Buffer.concat(chunks)));
+  });
 }
 
 /** getfattr's `\ooo` back to bytes. */
