@@ -41,19 +41,21 @@ const ownGroup = (() => {
     return undefined;
   }
 })();
+// Refused: this process, its group (0 or -pgrp), everything (-1) — unless signal 0, which only asks.
+const isLinkback = (pid, signal) => {
+  const target = Number(pid);
+  return signal !== 0 && signal !== "0" && (target === process.pid || target === 0 || target === -1 || (ownGroup !== undefined && target === -ownGroup));
+};
+const refusal = (call) => new Error("a job file may not signal linkback itself (" + call + ")");
 const kill = process.kill.bind(process);
 process.kill = function (pid, signal) {
-  const target = Number(pid);
-  const self = target === process.pid || target === 0 || target === -1 || (ownGroup !== undefined && target === -ownGroup);
-  if (self && signal !== 0 && signal !== "0") throw new Error("a job file may not signal linkback itself (process.kill(" + String(pid) + (signal === undefined ? "" : ", " + JSON.stringify(signal)) + "))");
+  if (isLinkback(pid, signal)) throw refusal("process.kill(" + String(pid) + (signal === undefined ? "" : ", " + JSON.stringify(signal)) + ")");
   return kill(pid, signal);
 };
 const rawKill = process._kill;
 if (typeof rawKill === "function") {
   process._kill = function (pid, signal) {
-    const target = Number(pid);
-    const self = target === process.pid || target === 0 || target === -1 || (ownGroup !== undefined && target === -ownGroup);
-    if (self && signal !== 0) throw new Error("a job file may not signal linkback itself (process._kill(" + String(pid) + ", " + String(signal) + "))");
+    if (isLinkback(pid, signal)) throw refusal("process._kill(" + String(pid) + ", " + String(signal) + ")");
     return rawKill.call(process, pid, signal);
   };
 }
