@@ -15,6 +15,7 @@ import { clearProgress, progressFor } from "../log/terminal.ts";
 import { type Plan, planRun } from "../plan/plan.ts";
 import type { Step } from "../plan/steps.ts";
 import { snapshotNameAt } from "../store/names.ts";
+import { putBackRecord } from "../store/records.ts";
 import { isTimed } from "../time/cycle.ts";
 import type { Execution, StepResult } from "./execution.ts";
 import { gatherFacts } from "./facts.ts";
@@ -151,11 +152,36 @@ async function takeLocks(job: Job, log: Execution["log"]): Promise<{ lock: Lock;
 
 /** The steps in order; the first failure runs the plan's failure steps; a signal ends the run as interrupted. */
 async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Promise<JobOutcome> {
-  const { job, log } = run;
+  const { job } = run;
   const outcome = (status: JobStatus, exitCode: number, message?: string): JobOutcome => ({
     job: job.name, status, exitCode, ...(message === undefined ? {} : { message }), pruned: run.pruned, durationMs: 0,
     ...(run.rsync === undefined ? {} : { rsync: run.rsync }),
   });
+  const ended = await stepsUntilEnd(run, plan, steps, outcome);
+  if (ended !== undefined) await keepEarlierRecord(run, plan);
+  if (ended !== undefined) return ended;
+  const done = { snapshot: plan.snapshot.name, snapshots: snapshotsAfter(run, plan), warnings: warningsOf(run, plan), ...(run.record?.newBytes === undefined ? {} : { newBytes: run.record.newBytes }) };
+  if (run.partial !== undefined) return { ...outcome("partial", ExitCode.partial, partialMessage(run)), ...done };
+  return { ...outcome("ok", ExitCode.ok), ...done };
+}
+
+/**
+ * A run that wrote its record and then did not publish (a failure, a signal, a reader of today's snapshot):
+ * today's earlier snapshot, which stays, gets its own record back. (A crash in between leaves the new one.)
+ */
+async function keepEarlierRecord(run: Execution, plan: Plan): Promise<void> {
+  const publish = plan.steps.find((step) => step.kind === "publish");
+  if (run.record === undefined || run.published || publish?.kind !== "publish" || publish.replaces === undefined) return;
+  try {
+    await putBackRecord(run.job.backupDir, run.job.prefix, publish.replaces, publish.recordBefore);
+  } catch (error) {
+    run.log.warn(`the record of ${publish.replaces} could not be put back (it describes the run that did not replace it): ${messageOf(error)}`);
+  }
+}
+
+/** The steps until one fails or a signal comes (its outcome), or all are done (undefined). */
+async function stepsUntilEnd(run: Execution, plan: Plan, steps: readonly Step[], outcome: (status: JobStatus, exitCode: number, message?: string) => JobOutcome): Promise<JobOutcome | undefined> {
+  const { job, log } = run;
   for (const step of steps) {
     if (run.session.signal.aborted) {
       // Between two steps (or before the first): nothing more is started.
@@ -189,9 +215,7 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
       return outcome(run.shrunk === true ? "shrunk" : "failed", ExitCode.failed, result.message);
     }
   }
-  const done = { snapshot: plan.snapshot.name, snapshots: snapshotsAfter(run, plan), warnings: warningsOf(run, plan), ...(run.record?.newBytes === undefined ? {} : { newBytes: run.record.newBytes }) };
-  if (run.partial !== undefined) return { ...outcome("partial", ExitCode.partial, partialMessage(run)), ...done };
-  return { ...outcome("ok", ExitCode.ok), ...done };
+  return undefined;
 }
 
 function interruptedWhere(step: Step, run: Execution): string {

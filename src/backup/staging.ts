@@ -6,7 +6,6 @@ import { basename } from "node:path";
 import { messageOf } from "../errors.ts";
 import type { CleanUp, ClearEmptyStaging, DiscardAttempt, DiscardReplaced, MakeStaging, Publish, RestoreReplaced, Resume } from "../plan/steps.ts";
 import { describeReaders, unlessRead } from "../store/readers.ts";
-import { putBackRecord } from "../store/records.ts";
 import { moveToTrash } from "../store/trash.ts";
 import { isRealDirectory } from "../store/tree.ts";
 import { syncDirectory } from "../disk/flush.ts";
@@ -53,39 +52,25 @@ export async function makeStaging(step: MakeStaging, run: Execution): Promise<St
  */
 export async function publish(step: Publish, run: Execution): Promise<StepResult> {
   const { backupDir, prefix } = run.job;
-  let renamed = false;
   const put = async () => {
     if (step.setAside !== undefined) await rename(step.to, step.setAside);
     await rename(step.from, step.to);
-    renamed = true;
   };
   try {
     // Today's earlier snapshot is set aside under the readers mutex: a restore or diff that marked it since
     // the plan was made keeps it (its reader would otherwise see the new tree, or none, mid-way).
     const placed = step.replaces === undefined ? { done: await put() } : await unlessRead(backupDir, prefix, step.replaces, put);
     if ("readers" in placed) {
-      await keepRecordOf(step, run);
       return failed(`job ${run.job.name}: today's ${step.replaces} came to be read by ${describeReaders(placed.readers)} during the run: not replaced; the new snapshot stays in staging (the next run resumes from it)`);
     }
     await syncDirectory(backupDir); // the new name is on the disk before anything older goes
   } catch (error) {
-    if (!renamed) await keepRecordOf(step, run);
     const replacing = step.replaces === undefined ? "" : `, setting today's earlier ${step.replaces} aside`;
     return failed(`job ${run.job.name}: rsync succeeded but the snapshot could not be put in place (${step.from} → ${basename(step.to)}${replacing}): ${messageOf(error)}; staging kept`);
   }
   run.published = true;
   run.log.info({ snapshot: step.to, ...run.rsync?.stats }, `backup finished: ${basename(step.to)}`);
   return OK;
-}
-
-/** Today's earlier snapshot stays: its record goes back to what it was (the record step wrote the new run's). */
-async function keepRecordOf(step: Publish, run: Execution): Promise<void> {
-  if (step.replaces === undefined) return;
-  try {
-    await putBackRecord(run.job.backupDir, run.job.prefix, step.replaces, step.recordBefore);
-  } catch (error) {
-    run.log.warn(`the record of ${step.replaces} could not be put back (it describes the run that did not replace it): ${messageOf(error)}`);
-  }
 }
 
 /** Failures here are logged and never fatal: the snapshot is in place; the next run tries again. */
