@@ -68,8 +68,10 @@ export async function compareTrees(a: string, b: string, emit: (change: Change) 
     queue.push(item);
     if (queue.length >= BATCH) await flush();
   };
+  unread.count = 0;
   await compareDirectory(Buffer.from(a), Buffer.from(b), Buffer.alloc(0), { give, xattrs: () => xattrs });
   await flush();
+  if (unread.count > 0) result.notes.push(`the contents of ${unread.count} file(s) of the same size in both could not be compared: this user may not read them (run diff as the backups' owner)`);
   return result;
 }
 
@@ -102,7 +104,9 @@ function isOneFile(a: Buffer, b: Buffer): boolean {
   try {
     const left = lstatSync(a, { throwIfNoEntry: false });
     const right = left === undefined || left.isDirectory() ? undefined : lstatSync(b, { throwIfNoEntry: false });
-    return right !== undefined && left!.ino === right.ino && left!.dev === right.dev;
+    // Inode numbers beyond 2^53 (CIFS, some NFS servers) are not exact as numbers: the BigInt path decides.
+    if (right === undefined || left!.ino > Number.MAX_SAFE_INTEGER) return false;
+    return left!.ino === right.ino && left!.dev === right.dev;
   } catch {
     return false; // compared the slow way, which says why
   }
@@ -164,7 +168,11 @@ async function differences(a: Buffer, left: BigIntStats, b: Buffer, right: BigIn
   if (left.uid !== right.uid || left.gid !== right.gid) what.push("owner");
   // A directory's time follows its entries (their changes are listed themselves): not compared.
   if (kind !== "directory" && left.mtimeNs !== right.mtimeNs) what.push("time");
-  if (kind === "file" && left.size === right.size && !sameContent(a, b)) what.push("content");
+  if (kind === "file" && left.size === right.size) {
+    const same = sameContent(a, b);
+    if (same === "unreadable") unread.count++;
+    else if (!same) what.push("content");
+  }
   return what;
 }
 
@@ -218,8 +226,14 @@ function lstat(path: Buffer): BigIntStats | undefined {
 const CHUNK = 64 * 1024;
 const chunks = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
 
-/** Byte for byte, stopping at the first difference; a file that vanished or cannot be read is not the same. */
-function sameContent(a: Buffer, b: Buffer): boolean {
+/** Same-size files whose contents could not be read (EACCES: a diff by a user who may not read them). */
+const unread = { count: 0 };
+
+/**
+ * Byte for byte, stopping at the first difference; a file that vanished is not the same; one this user may
+ * not read is "unreadable" (counted, and said once, instead of claimed changed or unchanged).
+ */
+function sameContent(a: Buffer, b: Buffer): boolean | "unreadable" {
   let fds: number[] = [];
   try {
     fds = [openSync(a, "r")];
@@ -229,8 +243,9 @@ function sameContent(a: Buffer, b: Buffer): boolean {
       if (one !== two || !chunks[0].subarray(0, one).equals(chunks[1].subarray(0, two))) return false;
       if (one === 0) return true;
     }
-  } catch {
-    return false; // vanished, or unreadable: not shown as the same
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "EACCES" || code === "EPERM" ? "unreadable" : false; // vanished: not the same
   } finally {
     for (const fd of fds) closeSync(fd);
   }

@@ -40,11 +40,12 @@ export async function readXattrs(paths: readonly Buffer[]): Promise<XattrTable |
  * not execa: a diff runs getfattr for every directory, and execa costs memory a router does not have.
  */
 function outputOf(file: string, args: string[]): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ["ignore", "pipe", "ignore"] });
     const chunks: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.on("error", () => resolve(undefined));
+    // Not there is ENOENT; anything else (EAGAIN: no memory to fork) is an error, not "not installed".
+    child.on("error", (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? resolve(undefined) : reject(new Error(`getfattr: ${error.message}`))));
     child.on("close", (code) => resolve(code === 127 ? undefined : Buffer.concat(chunks)));
   });
 }

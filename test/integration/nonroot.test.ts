@@ -132,10 +132,14 @@ describe("as user nobody: restore and diff from root's backups", { skip: reason 
     ws = await workspace("nonroot-read");
     mine = join(ws.root, "nobody");
     await mkdir(join(mine, "logs"), { recursive: true });
-    await writeTree(ws.src, { "photos/cat.jpg": "day 1\n" });
+    await writeTree(ws.src, { "photos/cat.jpg": "day 1\n", "private.txt": "first\n" });
+    await chmod(join(ws.src, "private.txt"), 0o600); // root's: nobody may not read it, in the snapshots either
+    await touch(join(ws.src, "private.txt"), new Date("2026-10-31T12:00:00Z"));
     await ws.job("laptop", { keepDays: 5 });
     assert.equal((await ws.run(["laptop"], "2026-11-01T03:00:00")).exitCode, 0);
     await writeFile(join(ws.src, "photos/cat.jpg"), "day 2, longer\n");
+    await writeFile(join(ws.src, "private.txt"), "other\n"); // the same size
+    await touch(join(ws.src, "private.txt"), new Date("2026-11-01T12:00:00Z"));
     assert.equal((await ws.run(["laptop"], "2026-11-02T03:00:00")).exitCode, 0);
     await chmod(ws.root, 0o755); // mkdtemp made it 0700
     await chownTree(mine, NOBODY.uid, NOBODY.gid); // the backups stay root's: nobody cannot write there
@@ -180,6 +184,8 @@ describe("as user nobody: restore and diff from root's backups", { skip: reason 
     const diff = await asNobodyRun(["diff", "laptop"]);
     assert.equal(diff.exitCode, 0, diff.stderr);
     assert.match(diff.stdout, /^M photos\/cat\.jpg \(size, time\)$/m);
+    assert.match(diff.stdout, /^M private\.txt \(time\)$/m, "its content is not claimed changed or unchanged");
+    assert.match(diff.stdout, /^2 change\(s\); the contents of 1 file\(s\) of the same size in both could not be compared: this user may not read them/m);
     assert.equal(diff.stderr.match(/linkback diff: warning: this user cannot write to .* could not be marked as being read/g)?.length, 2, diff.stderr);
   });
 });
