@@ -158,8 +158,10 @@ async function carryOut(run: Execution, plan: Plan, steps: readonly Step[]): Pro
     ...(run.rsync === undefined ? {} : { rsync: run.rsync }),
   });
   const ended = await stepsUntilEnd(run, plan, steps, outcome);
-  if (ended !== undefined) await keepEarlierRecord(run, plan);
-  if (ended !== undefined) return ended;
+  if (ended !== undefined) {
+    await keepEarlierRecord(run, plan);
+    return ended;
+  }
   const done = { snapshot: plan.snapshot.name, snapshots: snapshotsAfter(run, plan), warnings: warningsOf(run, plan), ...(run.record?.newBytes === undefined ? {} : { newBytes: run.record.newBytes }) };
   if (run.partial !== undefined) return { ...outcome("partial", ExitCode.partial, partialMessage(run)), ...done };
   return { ...outcome("ok", ExitCode.ok), ...done };

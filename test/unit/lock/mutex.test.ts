@@ -29,9 +29,8 @@ describe("withMutex", () => {
     const path = join(dir, "reused.lock");
     const ticks = Number(startTicks(process.pid));
     await writeFile(path, `${process.pid} ${ticks + 1}\n`); // this pid, another start: the holder is gone
-    const started = Date.now();
+    // Were the holder taken for alive, withMutex would wait out its 10 s and throw "has been held".
     assert.equal(await withMutex(path, async () => "got it"), "got it");
-    assert.ok(Date.now() - started < 2000, `waited ${Date.now() - started} ms for a holder that is gone`);
   });
 
   test("a mutex of a live holder is waited for; taken once the holder lets go", async () => {
